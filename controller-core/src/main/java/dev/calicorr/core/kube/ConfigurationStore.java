@@ -1,0 +1,120 @@
+package dev.calicorr.core.kube;
+
+import com.google.gson.Gson;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads {@code KubeControllersConfiguration/default}, creates it when missing, and reports the
+ * effective configuration back: in {@code status} when this host is the only kube-controllers
+ * (standalone), else in an annotation of our own, because upstream kube-controllers rewrites the
+ * whole status whenever it differs from its view and two status writers would loop (design §10).
+ */
+public final class ConfigurationStore {
+    /** Where the effective config goes when we run beside upstream kube-controllers. */
+    public static final String RUNNING_CONFIG_ANNOTATION = "calico-rr-controller/running-config";
+    private static final Logger log = LoggerFactory.getLogger(ConfigurationStore.class);
+
+    private final GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api;
+    private final Gson gson;
+    private final boolean standalone;
+
+    public ConfigurationStore(ApiClient client, boolean standalone) {
+        this.api = api(client);
+        this.gson = client.getJSON().getGson();
+        this.standalone = standalone;
+    }
+
+    public static GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api(
+            ApiClient client) {
+        return CalicoApi.api(KubeControllersConfiguration.class, KubeControllersConfigurationList.class,
+                KubeControllersConfiguration.PLURAL, client);
+    }
+
+    /** Returns {@code default}, creating it with {@code defaultSpec} when it does not exist. */
+    public KubeControllersConfiguration loadOrCreate(Map<String, Object> defaultSpec)
+            throws ApiUnavailableException, MissingCrdException {
+        String what = "reading KubeControllersConfiguration/default";
+        KubernetesApiResponse<KubeControllersConfiguration> got =
+                Responses.call(what, () -> api.get(KubeControllersConfiguration.DEFAULT_NAME));
+        if (got.isSuccess()) {
+            return got.getObject();
+        }
+        if (got.getHttpStatusCode() != 404) {
+            throw new ApiUnavailableException(what + ": " + got.getHttpStatusCode() + " " + Responses.message(got), null);
+        }
+        // 404 for the object or for the whole resource type: a list tells them apart.
+        if (Responses.call(what, api::list).getHttpStatusCode() == 404) {
+            throw new MissingCrdException(KubeControllersConfiguration.PLURAL);
+        }
+        KubeControllersConfiguration fresh = new KubeControllersConfiguration(
+                new V1ObjectMeta().name(KubeControllersConfiguration.DEFAULT_NAME), defaultSpec);
+        KubernetesApiResponse<KubeControllersConfiguration> created =
+                Responses.call("creating KubeControllersConfiguration/default", () -> api.create(fresh));
+        if (created.isSuccess()) {
+            log.info("created KubeControllersConfiguration/default with defaults reason=missing");
+            return created.getObject();
+        }
+        if (created.getHttpStatusCode() == 409) {
+            return loadOrCreate(defaultSpec); // another replica created it meanwhile
+        }
+        throw new ApiUnavailableException("creating KubeControllersConfiguration/default: "
+                + created.getHttpStatusCode() + " " + Responses.message(created), null);
+    }
+
+    /**
+     * Writes the effective configuration unless {@code current} already shows it, so repeated
+     * calls on unchanged input write nothing (no update loops).
+     *
+     * @return whether a write was made
+     */
+    public boolean reportRunningConfig(KubeControllersConfiguration current, Map<String, Object> runningConfig,
+            Map<String, String> environmentVars) throws ApiUnavailableException {
+        if (standalone) {
+            return writeStatus(current, runningConfig, environmentVars);
+        }
+        String json = gson.toJson(runningConfig);
+        Map<String, String> annotations = current.getMetadata().getAnnotations();
+        if (annotations != null && json.equals(annotations.get(RUNNING_CONFIG_ANNOTATION))) {
+            return false;
+        }
+        String patch = gson.toJson(Map.of("metadata", Map.of("annotations", Map.of(RUNNING_CONFIG_ANNOTATION, json))));
+        KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("annotating running config",
+                () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        new V1Patch(patch)));
+        return response.isSuccess();
+    }
+
+    private boolean writeStatus(KubeControllersConfiguration current, Map<String, Object> runningConfig,
+            Map<String, String> environmentVars) throws ApiUnavailableException {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("runningConfig", runningConfig);
+        if (!environmentVars.isEmpty()) {
+            status.put("environmentVars", environmentVars);
+        }
+        // Compare as JSON trees: decoded numbers are doubles, ours may be ints.
+        if (current.getStatus() != null && Objects.equals(gson.toJsonTree(current.getStatus()), gson.toJsonTree(status))) {
+            return false;
+        }
+        current.setStatus(status);
+        KubernetesApiResponse<KubeControllersConfiguration> response =
+                Responses.call("writing status", () -> api.updateStatus(current, KubeControllersConfiguration::getStatus));
+        if (response.getHttpStatusCode() == 404) {
+            // CRDs before Calico 3.32 have no status subresource: status is part of the object.
+            response = Responses.call("writing status", () -> api.update(current));
+        }
+        if (!response.isSuccess()) {
+            log.warn("could not write status.runningConfig of KubeControllersConfiguration/default: {} {} "
+                    + "(retried on the next change)", response.getHttpStatusCode(), Responses.message(response));
+        }
+        return response.isSuccess();
+    }
+}

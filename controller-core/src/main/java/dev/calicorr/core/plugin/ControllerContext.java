@@ -1,0 +1,41 @@
+package dev.calicorr.core.plugin;
+
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.extended.event.legacy.EventRecorder;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.informer.SharedInformerFactory;
+import io.kubernetes.client.informer.TransformFunc;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+
+/** What the host gives a plugin: the shared API plumbing, owned and started by the host. */
+public interface ControllerContext {
+
+    /** For reads and writes; has request timeouts (informers use a client of their own). */
+    ApiClient apiClient();
+
+    /** The one informer factory of the process; prefer {@link #informer} to register with it. */
+    SharedInformerFactory informerFactory();
+
+    /**
+     * Registers (or reuses) the shared informer for a type. The host starts it, and reports ready
+     * only once it has synced.
+     *
+     * @param transform applied to each object before it is cached (drop what the plugin never
+     *                  reads, to keep memory flat at scale), or null
+     */
+    <T extends KubernetesObject, L extends KubernetesListObject> SharedIndexInformer<T> informer(
+            GenericKubernetesApi<T, L> api, Class<T> type, Duration resync, TransformFunc transform);
+
+    /** Records Kubernetes Events; the source component is the host's name. */
+    EventRecorder events();
+
+    /** Where the plugin registers its Prometheus metrics; served by the host. */
+    PrometheusRegistry metrics();
+
+    /** When true the plugin must log what it would do and write nothing. */
+    boolean dryRun();
+}

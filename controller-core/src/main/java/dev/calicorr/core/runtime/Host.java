@@ -1,0 +1,504 @@
+package dev.calicorr.core.runtime;
+
+import dev.calicorr.core.config.FatalConfigException;
+import dev.calicorr.core.config.HostConfig;
+import dev.calicorr.core.config.HostConfigParser;
+import dev.calicorr.core.config.InvalidConfigException;
+import dev.calicorr.core.health.HealthServer;
+import dev.calicorr.core.kube.ApiUnavailableException;
+import dev.calicorr.core.kube.ConfigurationStore;
+import dev.calicorr.core.kube.KubeControllersConfiguration;
+import dev.calicorr.core.kube.MissingCrdException;
+import dev.calicorr.core.logging.LogLevels;
+import dev.calicorr.core.metrics.HostMetrics;
+import dev.calicorr.core.plugin.ControllerContext;
+import dev.calicorr.core.plugin.ControllerPlugin;
+import dev.calicorr.core.plugin.ParsedConfig;
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.extended.event.EventType;
+import io.kubernetes.client.extended.event.legacy.EventRecorder;
+import io.kubernetes.client.extended.event.legacy.LegacyEventBroadcaster;
+import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.kubernetes.client.extended.leaderelection.LeaderElectionRecord;
+import io.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.kubernetes.client.informer.ResourceEventHandler;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.informer.SharedInformerFactory;
+import io.kubernetes.client.informer.TransformFunc;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1EventSource;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kube-controllers host (design §7): loads {@code KubeControllersConfiguration/default},
+ * merges the environment, runs one {@link SharedInformerFactory} for every plugin, runs the
+ * enabled controllers while it holds the leader Lease, serves health and metrics, and stops
+ * cleanly. Informers run on every replica so a standby takes over with a warm cache.
+ */
+public final class Host implements AutoCloseable {
+    public static final String COMPONENT = "calico-rr-controller";
+    private static final Logger log = LoggerFactory.getLogger(Host.class);
+
+    private final HostOptions options;
+    private final ApiClient apiClient;
+    private final ApiClient informerClient;
+    private final Map<String, ControllerPlugin<?>> plugins = new TreeMap<>();
+    private final Runnable onLostLeadership;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final HostMetrics metrics = new HostMetrics(registry);
+    private final List<SharedIndexInformer<?>> informers = new CopyOnWriteArrayList<>();
+    private final Map<String, PluginSlot<?>> slots = new TreeMap<>();
+    private final ExecutorService configThread = Executors.newSingleThreadExecutor(daemon("config"));
+    private final ConfigurationStore store;
+
+    private SharedInformerFactory factory;
+    private LegacyEventBroadcaster broadcaster;
+    private EventRecorder events;
+    private HealthServer health;
+    private HTTPServer metricsServer;
+    private LeaderElector elector;
+    private LeaseLock lock;
+    private Thread electionThread;
+    private volatile HostConfig hostConfig;
+    private volatile KubeControllersConfiguration lastSeen;
+    private volatile boolean leading;
+    private volatile boolean closing;
+
+    /**
+     * @param apiClient        for requests; keeps its timeouts
+     * @param informerClient   for informers' watches (the factory sets its read timeout to 0)
+     * @param plugins          every plugin this process has (see {@link #discoverPlugins()})
+     * @param onLostLeadership called when the Lease is lost while running; production exits so the
+     *                         pod restarts clean, as the elector never re-acquires
+     */
+    public Host(HostOptions options, ApiClient apiClient, ApiClient informerClient,
+            List<ControllerPlugin<?>> plugins, Runnable onLostLeadership) {
+        this.options = options;
+        this.apiClient = apiClient;
+        this.informerClient = informerClient;
+        this.onLostLeadership = onLostLeadership;
+        plugins.forEach(plugin -> this.plugins.put(plugin.name(), plugin));
+        this.store = new ConfigurationStore(apiClient, options.standalone());
+    }
+
+    /** The plugins on the class path, found with {@link java.util.ServiceLoader}. */
+    @SuppressWarnings("rawtypes")
+    public static List<ControllerPlugin<?>> discoverPlugins() {
+        List<ControllerPlugin<?>> found = new ArrayList<>();
+        for (ControllerPlugin plugin : java.util.ServiceLoader.load(ControllerPlugin.class)) {
+            found.add((ControllerPlugin<?>) plugin);
+        }
+        return found;
+    }
+
+    /** Starts everything; returns once informers are started and leader election runs. */
+    public void start() throws HostStartException {
+        KubeControllersConfiguration initial = loadConfigurationWithRetry();
+        lastSeen = initial;
+        try {
+            hostConfig = HostConfigParser.parse(initial.getSpec(), options.environment(), plugins.keySet());
+        } catch (FatalConfigException e) {
+            throw new HostStartException("cannot run: " + e.getMessage(), e);
+        } catch (InvalidConfigException e) {
+            throw new HostStartException("cannot run with KubeControllersConfiguration/default: " + e.getMessage(), e);
+        }
+        LogLevels.apply(hostConfig.logLevel());
+
+        broadcaster = new LegacyEventBroadcaster(new CoreV1Api(apiClient));
+        events = new DryRunAwareRecorder(broadcaster.newRecorder(new V1EventSource().component(COMPONENT)),
+                options.dryRun());
+        broadcaster.startRecording();
+        factory = new SharedInformerFactory(informerClient);
+        ControllerContext context = new Context();
+        plugins.values().forEach(plugin -> slots.put(plugin.name(), new PluginSlot<>(plugin, context)));
+
+        SharedIndexInformer<KubeControllersConfiguration> configInformer = context.informer(
+                ConfigurationStore.api(informerClient), KubeControllersConfiguration.class, Duration.ZERO, null);
+        configInformer.addEventHandler(new ConfigHandler());
+        List<String> enabled = slots.keySet().stream().filter(hostConfig::enabled).toList();
+        if (enabled.isEmpty()) {
+            log.warn("no controller enabled: set ENABLED_CONTROLLERS (this process has: {}) or add a section "
+                    + "under spec.controllers of KubeControllersConfiguration/default", plugins.keySet());
+        }
+        applyControllerSections(initial);
+        factory.startAllRegisteredInformers();
+        startServers();
+        startLeadership();
+        log.info("host started identity={} controllers={} dryRun={} standalone={}", options.identity(), enabled,
+                options.dryRun(), options.standalone());
+    }
+
+    private KubeControllersConfiguration loadConfigurationWithRetry() throws HostStartException {
+        Instant deadline = Instant.now().plus(options.startupTimeout());
+        Instant nextLog = Instant.EPOCH;
+        List<String> enabledByEnv = enabledByEnvironment();
+        while (true) {
+            try {
+                return store.loadOrCreate(HostConfigParser.defaultSpec(enabledByEnv));
+            } catch (MissingCrdException e) {
+                throw new HostStartException("cannot run: " + e.getMessage(), e);
+            } catch (ApiUnavailableException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new HostStartException("cannot run: no answer from the Kubernetes API at "
+                            + apiClient.getBasePath() + " within " + options.startupTimeout() + ": " + e.getMessage(), e);
+                }
+                if (Instant.now().isAfter(nextLog)) {
+                    log.warn("waiting for the Kubernetes API at {}: {}", apiClient.getBasePath(), e.getMessage());
+                    nextLog = Instant.now().plusSeconds(10);
+                }
+                sleep(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    private List<String> enabledByEnvironment() {
+        String text = options.environment().get(HostConfigParser.ENV_ENABLED_CONTROLLERS);
+        return text == null ? List.of()
+                : HostConfigParser.commaList(text).stream().filter(plugins::containsKey).sorted().toList();
+    }
+
+    /** Offers each enabled plugin its section; runs on the config thread after start. */
+    private void applyControllerSections(KubeControllersConfiguration configuration) {
+        boolean changed = false;
+        for (PluginSlot<?> slot : slots.values()) {
+            if (!hostConfig.enabled(slot.name())) {
+                continue;
+            }
+            try {
+                changed |= slot.offer(hostConfig.section(slot.name()), options.environment());
+            } catch (InvalidConfigException e) {
+                reject(slot, configuration, e);
+            }
+            if (leading) {
+                factory.startAllRegisteredInformers(); // informers of a controller created just now
+                slot.run();
+            }
+        }
+        if (changed && leading) {
+            reportRunningConfig();
+        }
+    }
+
+    private void reject(PluginSlot<?> slot, KubeControllersConfiguration configuration, InvalidConfigException e) {
+        if (slot.alreadyRejected(e.getMessage()) && slot.hasController()) {
+            return;
+        }
+        metrics.configRejected(slot.name());
+        String keeping = slot.hasController() ? "keeping the last good configuration"
+                : "the controller waits for a valid configuration";
+        log.error("controller={} rejected configuration field={} reason=\"{}\"; {}", slot.name(), e.field(),
+                e.getMessage(), keeping);
+        events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s",
+                "Rejected " + e.getMessage() + "; " + keeping);
+    }
+
+    private final class ConfigHandler implements ResourceEventHandler<KubeControllersConfiguration> {
+        @Override
+        public void onAdd(KubeControllersConfiguration obj) {
+            changed(obj);
+        }
+
+        @Override
+        public void onUpdate(KubeControllersConfiguration oldObj, KubeControllersConfiguration newObj) {
+            changed(newObj);
+        }
+
+        @Override
+        public void onDelete(KubeControllersConfiguration obj, boolean deletedFinalStateUnknown) {
+            if (KubeControllersConfiguration.DEFAULT_NAME.equals(obj.getMetadata().getName())) {
+                log.warn("KubeControllersConfiguration/default was deleted; controllers keep their last "
+                        + "configuration (a restart recreates it with defaults)");
+            }
+        }
+
+        private void changed(KubeControllersConfiguration obj) {
+            if (KubeControllersConfiguration.DEFAULT_NAME.equals(obj.getMetadata().getName()) && !closing) {
+                configThread.execute(() -> onConfiguration(obj));
+            }
+        }
+    }
+
+    private void onConfiguration(KubeControllersConfiguration configuration) {
+        lastSeen = configuration;
+        HostConfig parsed;
+        try {
+            parsed = HostConfigParser.parse(configuration.getSpec(), options.environment(), plugins.keySet());
+        } catch (InvalidConfigException e) {
+            metrics.configRejected("host");
+            log.error("rejected configuration field={} reason=\"{}\"; keeping the last good configuration",
+                    e.field(), e.getMessage());
+            events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s", "Rejected " + e.getMessage());
+            return;
+        }
+        if (!parsed.logLevel().equals(hostConfig.logLevel())) {
+            log.info("log level changed from {} to {}", hostConfig.logLevel(), parsed.logLevel());
+            LogLevels.apply(parsed.logLevel());
+        }
+        if (parsed.metricsPort() != hostConfig.metricsPort()) {
+            log.warn("prometheusMetricsPort changed from {} to {}: takes effect on restart",
+                    hostConfig.metricsPort(), parsed.metricsPort());
+        }
+        hostConfig = parsed;
+        applyControllerSections(configuration);
+        if (leading) {
+            reportRunningConfig(); // also repairs a status someone else rewrote
+        }
+    }
+
+    /** The merged effective configuration, as {@code status.runningConfig} shows it. */
+    Map<String, Object> runningConfig() {
+        Map<String, Object> running = new LinkedHashMap<>();
+        Map<String, Object> spec = lastSeen.getSpec() == null ? Map.of() : lastSeen.getSpec();
+        running.put("logSeverityScreen", spec.getOrDefault("logSeverityScreen", HostConfigParser.DEFAULT_LOG_SEVERITY));
+        running.put("healthChecks", hostConfig.healthChecks() ? "Enabled" : "Disabled");
+        running.put("prometheusMetricsPort", hostConfig.metricsPort());
+        Map<String, Object> controllers = new TreeMap<>();
+        slots.values().forEach(slot -> {
+            ParsedConfig<?> current = slot.current();
+            if (current != null && hostConfig.enabled(slot.name())) {
+                controllers.put(slot.name(), current.effective());
+            }
+        });
+        running.put("controllers", controllers);
+        return running;
+    }
+
+    private Map<String, String> environmentVars() {
+        Map<String, String> used = new TreeMap<>(hostConfig.environmentUsed());
+        slots.values().forEach(slot -> {
+            ParsedConfig<?> current = slot.current();
+            if (current != null && hostConfig.enabled(slot.name())) {
+                used.putAll(current.environmentUsed());
+            }
+        });
+        return used;
+    }
+
+    private void reportRunningConfig() {
+        if (options.dryRun()) {
+            return;
+        }
+        try {
+            if (store.reportRunningConfig(lastSeen, runningConfig(), environmentVars())) {
+                log.debug("reported the effective configuration on KubeControllersConfiguration/default");
+            }
+        } catch (ApiUnavailableException e) {
+            log.warn("could not report the effective configuration: {} (retried on the next change)", e.getMessage());
+        }
+    }
+
+    private void startServers() throws HostStartException {
+        try {
+            health = new HealthServer(options.healthAddress(), options.healthPort(), this::livenessProblem,
+                    this::readinessProblem);
+            if (hostConfig.metricsPort() > 0) {
+                metricsServer = HTTPServer.builder().port(hostConfig.metricsPort()).registry(registry).buildAndStart();
+            }
+        } catch (IOException e) {
+            throw new HostStartException("cannot run: cannot listen for health or metrics: " + e.getMessage(), e);
+        }
+    }
+
+    private void startLeadership() {
+        if (options.dryRun()) {
+            // Dry run writes nothing, not even a Lease: every replica plans and logs.
+            becomeLeader();
+            return;
+        }
+        lock = new LeaseLock(options.leaseNamespace(), options.leaseName(), options.identity(), apiClient);
+        elector = new LeaderElector(new LeaderElectionConfig(lock, options.leaseDuration(), options.renewDeadline(),
+                options.retryPeriod()), e -> log.warn("leader election: {}", e.toString()));
+        electionThread = new Thread(() -> elector.run(this::becomeLeader, this::stopLeading), "leader-election");
+        electionThread.setDaemon(true);
+        electionThread.start();
+    }
+
+    private void becomeLeader() {
+        configThread.execute(() -> {
+            if (closing) {
+                return;
+            }
+            leading = true;
+            metrics.leader(true);
+            log.info("became leader identity={} lease={}/{}; starting controllers", options.identity(),
+                    options.leaseNamespace(), options.leaseName());
+            slots.values().forEach(PluginSlot::run);
+            reportRunningConfig();
+        });
+    }
+
+    private void stopLeading() {
+        boolean wasLeading = leading;
+        leading = false;
+        metrics.leader(false);
+        if (closing) {
+            return;
+        }
+        log.error("lost the leader Lease {}/{} (wasLeading={}); stopping controllers and exiting so a fresh "
+                + "process can rejoin the election", options.leaseNamespace(), options.leaseName(), wasLeading);
+        slots.values().forEach(PluginSlot::stop);
+        onLostLeadership.run();
+    }
+
+    public boolean isLeader() {
+        return leading;
+    }
+
+    /** The port {@code /healthz} and {@code /readyz} listen on. */
+    public int healthPort() {
+        return health.port();
+    }
+
+    /** The port of {@code /metrics}, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.getPort();
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    private String livenessProblem() {
+        if (!options.dryRun() && electionThread != null && !electionThread.isAlive() && !closing) {
+            return "leader election stopped";
+        }
+        for (PluginSlot<?> slot : slots.values()) {
+            if (!slot.alive()) {
+                return "controller " + slot.name() + " stopped";
+            }
+        }
+        return null;
+    }
+
+    private String readinessProblem() {
+        long unsynced = informers.stream().filter(informer -> !informer.hasSynced()).count();
+        return unsynced == 0 ? null : unsynced + " informer cache(s) not synced yet";
+    }
+
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        log.info("shutting down identity={}", options.identity());
+        slots.values().forEach(PluginSlot::stop);
+        if (elector != null) {
+            elector.close();
+            releaseLease();
+        }
+        leading = false;
+        metrics.leader(false);
+        if (factory != null) {
+            factory.stopAllRegisteredInformers();
+        }
+        if (broadcaster != null) {
+            broadcaster.shutdown();
+        }
+        if (health != null) {
+            health.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        configThread.shutdownNow();
+        try {
+            configThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Hands the Lease over at once instead of making the next leader wait out its duration. */
+    private void releaseLease() {
+        try {
+            LeaderElectionRecord record = lock.get();
+            if (record != null && options.identity().equals(record.getHolderIdentity())) {
+                Date now = new Date();
+                lock.update(new LeaderElectionRecord("", 1, now, now, record.getLeaderTransitions()));
+                log.info("released the leader Lease {}/{}", options.leaseNamespace(), options.leaseName());
+            }
+        } catch (Exception e) {
+            log.warn("could not release the leader Lease (the next leader waits for it to expire): {}", e.toString());
+        }
+    }
+
+    private final class Context implements ControllerContext {
+        @Override
+        public ApiClient apiClient() {
+            return apiClient;
+        }
+
+        @Override
+        public SharedInformerFactory informerFactory() {
+            return factory;
+        }
+
+        @Override
+        public <T extends KubernetesObject, L extends KubernetesListObject> SharedIndexInformer<T> informer(
+                GenericKubernetesApi<T, L> api, Class<T> type, Duration resync, TransformFunc transform) {
+            SharedIndexInformer<T> existing = factory.getExistingSharedIndexInformer(type);
+            if (existing != null) {
+                return existing;
+            }
+            SharedIndexInformer<T> informer = factory.sharedIndexInformerFor(api, type, resync.toMillis());
+            if (transform != null) {
+                informer.setTransform(transform);
+            }
+            informers.add(informer);
+            return informer;
+        }
+
+        @Override
+        public EventRecorder events() {
+            return events;
+        }
+
+        @Override
+        public PrometheusRegistry metrics() {
+            return registry;
+        }
+
+        @Override
+        public boolean dryRun() {
+            return options.dryRun();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static void sleep(Duration duration) throws HostStartException {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostStartException("interrupted while starting", e);
+        }
+    }
+}

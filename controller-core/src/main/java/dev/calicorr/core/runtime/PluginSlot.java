@@ -1,0 +1,113 @@
+package dev.calicorr.core.runtime;
+
+import dev.calicorr.core.config.InvalidConfigException;
+import dev.calicorr.core.plugin.ControllerContext;
+import dev.calicorr.core.plugin.ControllerPlugin;
+import dev.calicorr.core.plugin.ManagedController;
+import dev.calicorr.core.plugin.ParsedConfig;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One plugin's life in the host: its last good configuration, its controller (created on the first
+ * valid configuration) and the thread running it while this replica leads.
+ */
+final class PluginSlot<C> {
+    private static final Logger log = LoggerFactory.getLogger(PluginSlot.class);
+
+    private final ControllerPlugin<C> plugin;
+    private final ControllerContext context;
+    private ParsedConfig<C> current;
+    private ManagedController<C> controller;
+    private Thread thread;
+    private String lastRejection;
+
+    PluginSlot(ControllerPlugin<C> plugin, ControllerContext context) {
+        this.plugin = plugin;
+        this.context = context;
+    }
+
+    String name() {
+        return plugin.name();
+    }
+
+    /**
+     * Validates a (possibly) new section and hands it to the controller, creating the controller on
+     * the first valid one. An invalid section changes nothing.
+     *
+     * @return whether the effective configuration changed
+     */
+    synchronized boolean offer(Map<String, Object> section, Map<String, String> env) throws InvalidConfigException {
+        ParsedConfig<C> parsed;
+        try {
+            parsed = plugin.parseConfig(section, env);
+        } catch (InvalidConfigException e) {
+            lastRejection = e.getMessage();
+            throw e;
+        }
+        lastRejection = null;
+        if (parsed.equals(current)) {
+            return false;
+        }
+        ParsedConfig<C> previous = current;
+        current = parsed;
+        if (controller == null) {
+            log.info("controller={} configured {}", name(), parsed.effective());
+            controller = plugin.create(context, parsed.config());
+        } else {
+            log.info("controller={} configuration changed from {} to {}", name(), previous.effective(), parsed.effective());
+            controller.configChanged(parsed.config());
+        }
+        return true;
+    }
+
+    /** Whether this exact problem was already reported, so a resync does not repeat it. */
+    synchronized boolean alreadyRejected(String problem) {
+        return problem.equals(lastRejection);
+    }
+
+    synchronized ParsedConfig<C> current() {
+        return current;
+    }
+
+    synchronized boolean hasController() {
+        return controller != null;
+    }
+
+    /** Starts the controller's thread if it exists and does not run yet. */
+    synchronized void run() {
+        if (controller == null || thread != null) {
+            return;
+        }
+        ManagedController<C> running = controller;
+        thread = new Thread(() -> {
+            try {
+                running.run();
+            } catch (RuntimeException e) {
+                log.error("controller={} stopped with an error: {}", name(), e.toString(), e);
+            }
+        }, "controller-" + name());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Whether the controller runs (or was never started): false only after it died. */
+    synchronized boolean alive() {
+        return thread == null || thread.isAlive();
+    }
+
+    synchronized void stop() {
+        if (controller != null) {
+            controller.shutdown();
+        }
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thread = null;
+        }
+    }
+}
