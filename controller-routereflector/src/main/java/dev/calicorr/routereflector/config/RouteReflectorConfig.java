@@ -1,0 +1,134 @@
+package dev.calicorr.routereflector.config;
+
+import dev.calicorr.routereflector.selector.Selector;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The effective, validated settings of the route reflector controller: the
+ * {@code spec.controllers.routereflector} section merged with the environment (design §3).
+ * Immutable; built by {@link RouteReflectorConfigParser}, consumed by the planner.
+ *
+ * @param nodeSelector only nodes matching it may be RRs ({@link Selector#all()} when unset)
+ * @param zoneLabel    node label naming the zone; empty means the whole cluster is one zone
+ */
+public record RouteReflectorConfig(
+        int min,
+        int max,
+        double ratio,
+        String zoneLabel,
+        TopologyType topologyType,
+        int routeReflectorsPerNode,
+        ClusterIdTemplate clusterId,
+        String routeReflectorLabelKey,
+        String routeReflectorLabelValue,
+        String hostnameLabel,
+        Selector nodeSelector,
+        List<LabelMatch> incompatibleLabels,
+        List<LabelMatch> preferredLabels,
+        Set<String> tolerations,
+        Duration removalDelay,
+        Duration reconcilerPeriod,
+        boolean adoptLegacyPeers) {
+
+    public static final int DEFAULT_MIN = 3;
+    public static final int DEFAULT_MAX = 10;
+    public static final double DEFAULT_RATIO = 0.005;
+    public static final double MIN_RATIO = 0.001;
+    public static final double MAX_RATIO = 1.0;
+    public static final String DEFAULT_ZONE_LABEL = "topology.kubernetes.io/zone";
+    /** Used for a node that lacks {@link #DEFAULT_ZONE_LABEL} when the zone label is the default. */
+    public static final String LEGACY_ZONE_LABEL = "failure-domain.beta.kubernetes.io/zone";
+    public static final TopologyType DEFAULT_TOPOLOGY = TopologyType.MULTI;
+    public static final int DEFAULT_ROUTE_REFLECTORS_PER_NODE = 3;
+    public static final String DEFAULT_RR_LABEL_KEY = "calico-route-reflector";
+    public static final String DEFAULT_RR_LABEL_VALUE = "";
+    public static final String DEFAULT_HOSTNAME_LABEL = "kubernetes.io/hostname";
+    public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_RECONCILER_PERIOD = Duration.ofMinutes(5);
+
+    public RouteReflectorConfig {
+        Objects.requireNonNull(zoneLabel, "zoneLabel");
+        Objects.requireNonNull(topologyType, "topologyType");
+        Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(routeReflectorLabelKey, "routeReflectorLabelKey");
+        Objects.requireNonNull(routeReflectorLabelValue, "routeReflectorLabelValue");
+        Objects.requireNonNull(hostnameLabel, "hostnameLabel");
+        Objects.requireNonNull(nodeSelector, "nodeSelector");
+        incompatibleLabels = List.copyOf(incompatibleLabels);
+        preferredLabels = List.copyOf(preferredLabels);
+        tolerations = Set.copyOf(tolerations);
+        Objects.requireNonNull(removalDelay, "removalDelay");
+        Objects.requireNonNull(reconcilerPeriod, "reconcilerPeriod");
+    }
+
+    /** Every field at its default. */
+    public static RouteReflectorConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values, to change a few of them. */
+    public Builder toBuilder() {
+        return new Builder().min(min).max(max).ratio(ratio).zoneLabel(zoneLabel).topologyType(topologyType)
+                .routeReflectorsPerNode(routeReflectorsPerNode).clusterId(clusterId)
+                .routeReflectorLabelKey(routeReflectorLabelKey).routeReflectorLabelValue(routeReflectorLabelValue)
+                .hostnameLabel(hostnameLabel).nodeSelector(nodeSelector).incompatibleLabels(incompatibleLabels)
+                .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
+                .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers);
+    }
+
+    /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
+    public static final class Builder {
+        private int min = DEFAULT_MIN;
+        private int max = DEFAULT_MAX;
+        private double ratio = DEFAULT_RATIO;
+        private String zoneLabel = DEFAULT_ZONE_LABEL;
+        private TopologyType topologyType = DEFAULT_TOPOLOGY;
+        private int routeReflectorsPerNode = DEFAULT_ROUTE_REFLECTORS_PER_NODE;
+        private ClusterIdTemplate clusterId = ClusterIdTemplate.DEFAULT;
+        private String routeReflectorLabelKey = DEFAULT_RR_LABEL_KEY;
+        private String routeReflectorLabelValue = DEFAULT_RR_LABEL_VALUE;
+        private String hostnameLabel = DEFAULT_HOSTNAME_LABEL;
+        private Selector nodeSelector = Selector.all();
+        private List<LabelMatch> incompatibleLabels = List.of();
+        private List<LabelMatch> preferredLabels = List.of();
+        private Set<String> tolerations = Set.of();
+        private Duration removalDelay = DEFAULT_REMOVAL_DELAY;
+        private Duration reconcilerPeriod = DEFAULT_RECONCILER_PERIOD;
+        private boolean adoptLegacyPeers;
+
+        private Builder() {
+        }
+
+        public Builder min(int value) { min = value; return this; }
+        public Builder max(int value) { max = value; return this; }
+        public Builder ratio(double value) { ratio = value; return this; }
+        public Builder zoneLabel(String value) { zoneLabel = value; return this; }
+        public Builder topologyType(TopologyType value) { topologyType = value; return this; }
+        public Builder routeReflectorsPerNode(int value) { routeReflectorsPerNode = value; return this; }
+        public Builder clusterId(ClusterIdTemplate value) { clusterId = value; return this; }
+        public Builder routeReflectorLabelKey(String value) { routeReflectorLabelKey = value; return this; }
+        public Builder routeReflectorLabelValue(String value) { routeReflectorLabelValue = value; return this; }
+        public Builder hostnameLabel(String value) { hostnameLabel = value; return this; }
+        public Builder nodeSelector(Selector value) { nodeSelector = value; return this; }
+        public Builder incompatibleLabels(List<LabelMatch> value) { incompatibleLabels = value; return this; }
+        public Builder preferredLabels(List<LabelMatch> value) { preferredLabels = value; return this; }
+        public Builder tolerations(Set<String> value) { tolerations = value; return this; }
+        public Builder removalDelay(Duration value) { removalDelay = value; return this; }
+        public Builder reconcilerPeriod(Duration value) { reconcilerPeriod = value; return this; }
+        public Builder adoptLegacyPeers(boolean value) { adoptLegacyPeers = value; return this; }
+
+        public RouteReflectorConfig build() {
+            return new RouteReflectorConfig(min, max, ratio, zoneLabel, topologyType, routeReflectorsPerNode,
+                    clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
+                    incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
+                    adoptLegacyPeers);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.calicorr.routereflector.model;
+
+/**
+ * Every name the controller puts on the cluster, in one place, so none collides with Calico's own
+ * kube-controllers or the route reflector fork (design §10).
+ */
+public final class Names {
+    /** Our controller's name: value of the managed-by label, prefix of our label keys. */
+    public static final String CONTROLLER_NAME = "calico-rr-controller";
+    /** Label on every BGPPeer we own; we never change or delete a peer without it. */
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    /** How calico-node reads {@code spec.bgp.routeReflectorClusterID} of a node in KDD. */
+    public static final String CLUSTER_ID_ANNOTATION = "projectcalico.org/RouteReflectorClusterID";
+    /** On an RR node: its stable index, the number its cluster ID and group peers refer to. */
+    public static final String RR_INDEX_LABEL = CONTROLLER_NAME + "/rr-index";
+    /** On a client node (multi topology): the group whose BGPPeer picks its RRs. */
+    public static final String GROUP_LABEL = CONTROLLER_NAME + "/rr-group";
+    /** On an RR node: when it got its cluster ID (ISO-8601), to honour {@code removalDelay}. */
+    public static final String SERVING_SINCE_ANNOTATION = CONTROLLER_NAME + "/serving-since";
+    /** Prefix of the names of the BGPPeers we own. */
+    public static final String PEER_NAME_PREFIX = "rrc-";
+
+    private Names() {
+    }
+}
