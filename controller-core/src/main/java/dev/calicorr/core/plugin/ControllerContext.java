@@ -10,6 +10,7 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.function.Function;
 
 /** What the host gives a plugin: the shared API plumbing, owned and started by the host. */
 public interface ControllerContext {
@@ -21,14 +22,17 @@ public interface ControllerContext {
     SharedInformerFactory informerFactory();
 
     /**
-     * Registers (or reuses) the shared informer for a type. The host starts it, and reports ready
-     * only once it has synced.
+     * Registers (or reuses: one informer per type) the shared informer for a type. The host starts
+     * it, and reports ready only once it has synced.
      *
+     * @param api       builds the typed API on the client the host reserves for watches
      * @param transform applied to each object before it is cached (drop what the plugin never
-     *                  reads, to keep memory flat at scale), or null
+     *                  reads, to keep memory flat at scale), or null; the first registration of a
+     *                  type decides its transform
      */
     <T extends KubernetesObject, L extends KubernetesListObject> SharedIndexInformer<T> informer(
-            GenericKubernetesApi<T, L> api, Class<T> type, Duration resync, TransformFunc transform);
+            Function<ApiClient, GenericKubernetesApi<T, L>> api, Class<T> type, Duration resync,
+            TransformFunc transform);
 
     /** Records Kubernetes Events; the source component is the host's name. */
     EventRecorder events();

@@ -46,6 +46,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,7 +134,7 @@ public final class Host implements AutoCloseable {
         plugins.values().forEach(plugin -> slots.put(plugin.name(), new PluginSlot<>(plugin, context)));
 
         SharedIndexInformer<KubeControllersConfiguration> configInformer = context.informer(
-                ConfigurationStore.api(informerClient), KubeControllersConfiguration.class, Duration.ZERO, null);
+                ConfigurationStore::api, KubeControllersConfiguration.class, Duration.ZERO, null);
         configInformer.addEventHandler(new ConfigHandler());
         List<String> enabled = slots.keySet().stream().filter(hostConfig::enabled).toList();
         if (enabled.isEmpty()) {
@@ -456,12 +457,14 @@ public final class Host implements AutoCloseable {
 
         @Override
         public <T extends KubernetesObject, L extends KubernetesListObject> SharedIndexInformer<T> informer(
-                GenericKubernetesApi<T, L> api, Class<T> type, Duration resync, TransformFunc transform) {
+                Function<ApiClient, GenericKubernetesApi<T, L>> api, Class<T> type, Duration resync,
+                TransformFunc transform) {
             SharedIndexInformer<T> existing = factory.getExistingSharedIndexInformer(type);
             if (existing != null) {
                 return existing;
             }
-            SharedIndexInformer<T> informer = factory.sharedIndexInformerFor(api, type, resync.toMillis());
+            SharedIndexInformer<T> informer =
+                    factory.sharedIndexInformerFor(api.apply(informerClient), type, resync.toMillis());
             if (transform != null) {
                 informer.setTransform(transform);
             }
