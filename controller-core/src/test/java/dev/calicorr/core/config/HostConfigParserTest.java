@@ -1,0 +1,101 @@
+package dev.calicorr.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class HostConfigParserTest {
+    private static final Set<String> PLUGINS = Set.of("routereflector", "nodelabels");
+
+    @Test
+    void defaultsWhenSpecIsEmpty() throws Exception {
+        HostConfig config = HostConfigParser.parse(Map.of(), Map.of(), PLUGINS);
+        assertThat(config.logLevel()).isEqualTo("INFO");
+        assertThat(config.healthChecks()).isTrue();
+        assertThat(config.metricsPort()).isEqualTo(9094);
+        assertThat(config.enabledControllers()).isEmpty();
+        assertThat(config.environmentUsed()).isEmpty();
+    }
+
+    @Test
+    void environmentWinsOverTheResourceFieldByField() throws Exception {
+        Map<String, Object> spec = Map.of("logSeverityScreen", "Debug", "healthChecks", "Disabled",
+                "prometheusMetricsPort", 9200.0);
+        HostConfig config = HostConfigParser.parse(spec, Map.of("LOG_LEVEL", "warning"), PLUGINS);
+        assertThat(config.logLevel()).isEqualTo("WARN");
+        assertThat(config.healthChecks()).isFalse(); // from the resource: no variable set
+        assertThat(config.metricsPort()).isEqualTo(9200);
+        assertThat(config.environmentUsed()).containsExactly(Map.entry("LOG_LEVEL", "warning"));
+    }
+
+    @Test
+    void enabledControllersVariableDecidesWhichRun() throws Exception {
+        Map<String, Object> spec = Map.of("controllers", Map.of("nodelabels", Map.of()));
+        HostConfig config = HostConfigParser.parse(spec, Map.of("ENABLED_CONTROLLERS", " routereflector, "), PLUGINS);
+        assertThat(config.enabled("routereflector")).isTrue();
+        assertThat(config.enabled("nodelabels")).isFalse();
+        assertThat(config.environmentUsed()).containsKey("ENABLED_CONTROLLERS");
+    }
+
+    @Test
+    void withoutTheVariableAPresentSectionEnablesItsController() throws Exception {
+        Map<String, Object> spec = Map.of("controllers", Map.of("routereflector", Map.of("min", 3.0)));
+        HostConfig config = HostConfigParser.parse(spec, Map.of(), PLUGINS);
+        assertThat(config.enabled("routereflector")).isTrue();
+        assertThat(config.enabled("nodelabels")).isFalse();
+        assertThat(config.section("routereflector")).containsEntry("min", 3.0);
+    }
+
+    @Test
+    void unknownControllerNameIsFatalAndNamesTheKnownOnes() {
+        assertThatThrownBy(() -> HostConfigParser.parse(Map.of(), Map.of("ENABLED_CONTROLLERS", "routereflector,bogus"),
+                PLUGINS))
+                .isInstanceOf(FatalConfigException.class)
+                .hasMessageContaining("ENABLED_CONTROLLERS")
+                .hasMessageContaining("Invalid controller 'bogus'")
+                .hasMessageContaining("nodelabels, routereflector");
+    }
+
+    @Test
+    void etcdDatastoreIsFatal() {
+        assertThatThrownBy(() -> HostConfigParser.parse(Map.of(), Map.of("DATASTORE_TYPE", "etcdv3"), PLUGINS))
+                .isInstanceOf(FatalConfigException.class)
+                .hasMessageContaining("DATASTORE_TYPE");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Debug,DEBUG", "info,INFO", "Warning,WARN", "Error,ERROR", "Fatal,ERROR", "Panic,ERROR"})
+    void upstreamSeveritiesMapToLogLevels(String severity, String level) throws Exception {
+        assertThat(HostConfigParser.parse(Map.of("logSeverityScreen", severity), Map.of(), PLUGINS).logLevel())
+                .isEqualTo(level);
+    }
+
+    @Test
+    void badValuesNameTheirField() {
+        assertThatThrownBy(() -> HostConfigParser.parse(Map.of("logSeverityScreen", "Loud"), Map.of(), PLUGINS))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("spec.logSeverityScreen: 'Loud'");
+        assertThatThrownBy(() -> HostConfigParser.parse(Map.of("prometheusMetricsPort", 70000.0), Map.of(), PLUGINS))
+                .hasMessageStartingWith("spec.prometheusMetricsPort");
+        assertThatThrownBy(() -> HostConfigParser.parse(Map.of("controllers", Map.of("routereflector", "yes")),
+                Map.of(), PLUGINS))
+                .hasMessageStartingWith("spec.controllers.routereflector: must be an object");
+    }
+
+    @Test
+    void defaultSpecMatchesUpstreamAndAddsOurSections() {
+        Map<String, Object> spec = HostConfigParser.defaultSpec(List.of("routereflector"));
+        assertThat(spec).containsEntry("logSeverityScreen", "Info").containsEntry("healthChecks", "Enabled")
+                .containsEntry("etcdV3CompactionPeriod", "10m");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> controllers = (Map<String, Object>) spec.get("controllers");
+        assertThat(controllers).containsKeys("node", "policy", "workloadEndpoint", "serviceAccount", "namespace",
+                "routereflector");
+    }
+}
