@@ -1,0 +1,105 @@
+package dev.calicorr.routereflector.apply;
+
+import dev.calicorr.core.kube.CalicoApi;
+import dev.calicorr.core.plugin.ControllerContext;
+import dev.calicorr.core.plugin.ManagedController;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.BgpPeerList;
+import dev.calicorr.routereflector.kube.NodeFactsReader;
+import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
+import io.kubernetes.client.extended.controller.Controller;
+import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
+import io.kubernetes.client.extended.controller.reconciler.Request;
+import io.kubernetes.client.extended.workqueue.DefaultRateLimitingQueue;
+import io.kubernetes.client.extended.workqueue.RateLimitingQueue;
+import io.kubernetes.client.extended.workqueue.ratelimiter.ItemExponentialFailureRateLimiter;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1NodeList;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the route reflector controller: informers on Nodes and BGPPeers (registered with the
+ * host's one factory), one work queue whose single key every event maps to, and the reconciler.
+ */
+public final class RouteReflectorController implements ManagedController<RouteReflectorConfig> {
+    private static final Logger log = LoggerFactory.getLogger(RouteReflectorController.class);
+
+    private final AtomicReference<RouteReflectorConfig> config;
+    private final RateLimitingQueue<Request> queue;
+    private final Controller controller;
+    private final RouteReflectorReconciler reconciler;
+
+    public RouteReflectorController(ControllerContext context, RouteReflectorConfig initial) {
+        this.config = new AtomicReference<>(initial);
+        warnAboutConfig(initial);
+        SharedIndexInformer<V1Node> nodeInformer = context.informer(
+                client -> new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client),
+                V1Node.class, Duration.ZERO, NodeFactsReader::slim);
+        SharedIndexInformer<BgpPeer> peerInformer = context.informer(RouteReflectorController::peers, BgpPeer.class,
+                Duration.ZERO, null);
+        RouteReflectorMetrics metrics = new RouteReflectorMetrics(context.metrics());
+        GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
+        reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
+                new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics), context.events(), metrics,
+                new LegacyPeers(peerApi, context.events(), context.dryRun()), Clock.systemUTC());
+        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(),
+                new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30)));
+        controller = ControllerBuilder.defaultBuilder(context.informerFactory())
+                .withName("routereflector")
+                .withWorkQueue(queue)
+                .watch(q -> ControllerBuilder.controllerWatchBuilder(V1Node.class, q)
+                        .withWorkQueueKeyFunc(node -> RouteReflectorReconciler.KEY)
+                        .withOnUpdateFilter((before, after) ->
+                                !NodeFactsReader.read(before).equals(NodeFactsReader.read(after)))
+                        .build())
+                .watch(q -> ControllerBuilder.controllerWatchBuilder(BgpPeer.class, q)
+                        .withWorkQueueKeyFunc(peer -> RouteReflectorReconciler.KEY)
+                        .build())
+                .withReconciler(reconciler)
+                .withReadyFunc(() -> nodeInformer.hasSynced() && peerInformer.hasSynced())
+                .withWorkerCount(1)
+                .build();
+    }
+
+    static GenericKubernetesApi<BgpPeer, BgpPeerList> peers(ApiClient client) {
+        return CalicoApi.api(BgpPeer.class, BgpPeerList.class, BgpPeer.PLURAL, client);
+    }
+
+    /** Test seam: see {@link RouteReflectorReconciler.StepHook}. */
+    public RouteReflectorReconciler reconciler() {
+        return reconciler;
+    }
+
+    @Override
+    public void run() {
+        queue.add(RouteReflectorReconciler.KEY);
+        controller.run();
+    }
+
+    @Override
+    public void shutdown() {
+        controller.shutdown();
+    }
+
+    @Override
+    public void configChanged(RouteReflectorConfig next) {
+        warnAboutConfig(next);
+        config.set(next);
+        queue.add(RouteReflectorReconciler.KEY);
+    }
+
+    private static void warnAboutConfig(RouteReflectorConfig config) {
+        if (config.min() < 3) {
+            log.warn("min={} is below 3: a single route reflector failure can leave clients with none", config.min());
+        }
+    }
+}

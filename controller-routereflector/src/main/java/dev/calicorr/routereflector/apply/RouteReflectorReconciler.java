@@ -1,0 +1,228 @@
+package dev.calicorr.routereflector.apply;
+
+import dev.calicorr.core.kube.ApiUnavailableException;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.NodeFactsReader;
+import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.plan.Decision;
+import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.Planner;
+import dev.calicorr.routereflector.plan.Step;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.extended.controller.reconciler.Reconciler;
+import io.kubernetes.client.extended.controller.reconciler.Request;
+import io.kubernetes.client.extended.controller.reconciler.Result;
+import io.kubernetes.client.extended.event.EventType;
+import io.kubernetes.client.extended.event.legacy.EventRecorder;
+import io.kubernetes.client.informer.cache.Indexer;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile: read the informer caches (no LIST), plan, execute the steps in order, wait until
+ * the caches show our writes (so the next plan does not repeat them), and say when to look again.
+ * Never throws: API trouble is logged and retried with backoff; a half-applied plan is safe
+ * because every prefix of the step order is (see the planner's invariants).
+ */
+public final class RouteReflectorReconciler implements Reconciler {
+    /** Every event maps to this one key, so bursts of events coalesce into one reconcile. */
+    public static final Request KEY = new Request("routereflector");
+    private static final Logger log = LoggerFactory.getLogger(RouteReflectorReconciler.class);
+    private static final Duration CACHE_WAIT = Duration.ofSeconds(5);
+
+    private final Indexer<V1Node> nodes;
+    private final Indexer<BgpPeer> peers;
+    private final Supplier<RouteReflectorConfig> config;
+    private final StepExecutor executor;
+    private final EventRecorder events;
+    private final RouteReflectorMetrics metrics;
+    private final LegacyPeers legacyPeers;
+    private final Clock clock;
+    private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
+    private volatile StepHook stepHook = step -> { };
+
+    /** Test seam: runs before each step is executed (fault tests stop the controller mid-plan). */
+    public interface StepHook {
+        void beforeStep(Step step);
+    }
+
+    public RouteReflectorReconciler(Indexer<V1Node> nodes, Indexer<BgpPeer> peers, Supplier<RouteReflectorConfig> config,
+            StepExecutor executor, EventRecorder events, RouteReflectorMetrics metrics, LegacyPeers legacyPeers,
+            Clock clock) {
+        this.nodes = nodes;
+        this.peers = peers;
+        this.config = config;
+        this.executor = executor;
+        this.events = events;
+        this.metrics = metrics;
+        this.legacyPeers = legacyPeers;
+        this.clock = clock;
+    }
+
+    public void setStepHook(StepHook hook) {
+        this.stepHook = Objects.requireNonNull(hook);
+    }
+
+    @Override
+    public Result reconcile(Request request) {
+        long started = System.nanoTime();
+        RouteReflectorConfig current = config.get();
+        try {
+            ClusterSnapshot snapshot = snapshot();
+            Plan plan = Planner.plan(snapshot, current, clock.instant());
+            reportWarnings(plan.warnings());
+            int written = apply(plan);
+            metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
+                    plan.summary().clientsPerReflector(), plan.summary().peerCount());
+            if (plan.steps().isEmpty()) {
+                legacyPeers.handle(peers.list(), current.adoptLegacyPeers());
+            } else {
+                log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);
+            }
+            Duration next = plan.recheckAfter()
+                    .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
+                    .orElse(current.reconcilerPeriod());
+            return new Result(true, next);
+        } catch (ApiUnavailableException | StepExecutor.StepFailedException e) {
+            metrics.reconcileFailed();
+            log.warn("reconcile stopped: {}; nothing is torn down, retrying with backoff", e.getMessage());
+            return new Result(true);
+        } catch (RuntimeException e) {
+            metrics.reconcileFailed();
+            log.error("reconcile failed unexpectedly: {}; retrying with backoff", e.toString(), e);
+            return new Result(true);
+        } finally {
+            metrics.reconciled((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    private ClusterSnapshot snapshot() {
+        List<NodeFacts> nodeFacts = new ArrayList<>();
+        for (V1Node node : nodes.list()) {
+            nodeFacts.add(NodeFactsReader.read(node));
+        }
+        List<PeerFacts> owned = new ArrayList<>();
+        for (BgpPeer peer : peers.list()) {
+            if (StepExecutor.isOwned(peer) && peer.getSpec() != null) {
+                owned.add(new PeerFacts(peer.getMetadata().getName(),
+                        Objects.toString(peer.getSpec().getNodeSelector(), ""),
+                        Objects.toString(peer.getSpec().getPeerSelector(), "")));
+            }
+        }
+        return new ClusterSnapshot(nodeFacts, owned);
+    }
+
+    private int apply(Plan plan) throws ApiUnavailableException, StepExecutor.StepFailedException {
+        for (Decision decision : plan.decisions()) {
+            log.info("{}", decision);
+        }
+        Map<String, String> writtenNodes = new HashMap<>();
+        Map<String, String> writtenPeers = new HashMap<>();
+        Set<String> deletedPeers = new HashSet<>();
+        int written = 0;
+        try {
+            for (Step step : plan.steps()) {
+                stepHook.beforeStep(step);
+                KubernetesObject result = executor.execute(step);
+                written++;
+                if (result instanceof V1Node node) {
+                    writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
+                } else if (result instanceof BgpPeer peer) {
+                    writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
+                } else if (step instanceof Step.DeletePeer delete) {
+                    deletedPeers.add(delete.name());
+                }
+            }
+        } finally {
+            awaitCache(writtenNodes, writtenPeers, deletedPeers);
+        }
+        recordEvents(plan.decisions());
+        return written;
+    }
+
+    /** Node Events for promotions and demotions, so {@code kubectl describe node} tells the story. */
+    private void recordEvents(List<Decision> decisions) {
+        for (Decision decision : decisions) {
+            if (decision.node() == null || decision.node().isEmpty()) {
+                continue;
+            }
+            V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(decision.node());
+            V1Node cached = nodes.getByKey(decision.node());
+            if (cached != null) {
+                ref.uid(cached.getMetadata().getUid());
+            }
+            events.event(ref, EventType.Normal, eventReason(decision.action()), "%s", decision.toString());
+        }
+    }
+
+    private static String eventReason(String action) {
+        return switch (action) {
+            case "promote" -> "RouteReflectorPromoted";
+            case "demote" -> "RouteReflectorDemoted";
+            default -> "RouteReflectorTopologyChanged";
+        };
+    }
+
+    /**
+     * Waits (bounded) until the caches hold what we wrote, so the next plan starts from our own
+     * writes instead of repeating them.
+     */
+    private void awaitCache(Map<String, String> nodeVersions, Map<String, String> peerVersions, Set<String> deleted) {
+        if (nodeVersions.isEmpty() && peerVersions.isEmpty() && deleted.isEmpty()) {
+            return;
+        }
+        Instant deadline = clock.instant().plus(CACHE_WAIT);
+        while (clock.instant().isBefore(deadline)) {
+            boolean caughtUp = nodeVersions.entrySet().stream().allMatch(e -> atLeast(nodes.getByKey(e.getKey()), e.getValue()))
+                    && peerVersions.entrySet().stream().allMatch(e -> atLeast(peers.getByKey(e.getKey()), e.getValue()))
+                    && deleted.stream().allMatch(name -> peers.getByKey(name) == null);
+            if (caughtUp) {
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        log.debug("informer caches did not show our writes within {}; the next reconcile re-checks", CACHE_WAIT);
+    }
+
+    /** Whether the cached object is the written version or a later one (absent: it was deleted since). */
+    private static boolean atLeast(KubernetesObject cached, String writtenVersion) {
+        if (cached == null) {
+            return true;
+        }
+        String version = cached.getMetadata().getResourceVersion();
+        try {
+            return Long.parseLong(version) >= Long.parseLong(writtenVersion);
+        } catch (NumberFormatException e) {
+            return Objects.equals(version, writtenVersion);
+        }
+    }
+
+    private void reportWarnings(List<String> warnings) {
+        if (!warnings.equals(lastWarnings.getAndSet(warnings))) {
+            warnings.forEach(warning -> log.warn("{}", warning));
+        }
+    }
+}

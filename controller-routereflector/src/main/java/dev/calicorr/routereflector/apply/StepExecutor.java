@@ -1,0 +1,150 @@
+package dev.calicorr.routereflector.apply;
+
+import com.google.gson.Gson;
+import dev.calicorr.core.kube.ApiUnavailableException;
+import dev.calicorr.core.kube.Responses;
+import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.BgpPeerList;
+import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.plan.Step;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1NodeList;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes planned {@link Step}s, one API write each, in the planner's order. Node changes are
+ * JSON merge patches of only our labels and annotations; BGPPeers are created with our managed-by
+ * label and changed by merge patch of their selectors. In dry-run mode it only logs.
+ */
+public final class StepExecutor {
+    private static final Logger log = LoggerFactory.getLogger(StepExecutor.class);
+
+    private final GenericKubernetesApi<V1Node, V1NodeList> nodes;
+    private final GenericKubernetesApi<BgpPeer, BgpPeerList> peers;
+    private final Gson gson;
+    private final boolean dryRun;
+    private final RouteReflectorMetrics metrics;
+
+    public StepExecutor(ApiClient client, GenericKubernetesApi<BgpPeer, BgpPeerList> peers, boolean dryRun,
+            RouteReflectorMetrics metrics) {
+        this.nodes = new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client);
+        this.peers = peers;
+        this.gson = client.getJSON().getGson();
+        this.dryRun = dryRun;
+        this.metrics = metrics;
+    }
+
+    /** A step the API refused; the reconcile stops there and re-plans from what is observed. */
+    public static final class StepFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StepFailedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Executes one step.
+     *
+     * @return the written object (its resourceVersion lets the caller wait for the cache), or
+     *         null for a delete or a dry run
+     */
+    public KubernetesObject execute(Step step) throws ApiUnavailableException, StepFailedException {
+        if (dryRun) {
+            log.info("dry-run: would {}", step);
+            return null;
+        }
+        if (step instanceof Step.PatchNode patch) {
+            return patchNode(patch);
+        }
+        if (step instanceof Step.CreatePeer create) {
+            return createPeer(create.peer());
+        }
+        if (step instanceof Step.UpdatePeer update) {
+            return updatePeer(update.peer());
+        }
+        return deletePeer(((Step.DeletePeer) step).name());
+    }
+
+    private KubernetesObject patchNode(Step.PatchNode step) throws ApiUnavailableException, StepFailedException {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        if (!step.labels().isEmpty()) {
+            metadata.put("labels", new HashMap<>(step.labels())); // null values remove the key
+        }
+        if (!step.annotations().isEmpty()) {
+            metadata.put("annotations", new HashMap<>(step.annotations()));
+        }
+        String body = gson.toJson(Map.of("metadata", metadata));
+        KubernetesApiResponse<V1Node> response = Responses.call("patching node " + step.node(),
+                () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
+        metrics.write("node", "patch", response.isSuccess());
+        return check(response, "patch node " + step.node());
+    }
+
+    private KubernetesObject createPeer(PeerFacts peer) throws ApiUnavailableException, StepFailedException {
+        BgpPeer object = new BgpPeer(new V1ObjectMeta().name(peer.name())
+                .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)),
+                new BgpPeer.Spec(peer.nodeSelector(), peer.peerSelector()));
+        KubernetesApiResponse<BgpPeer> response = Responses.call("creating BGPPeer " + peer.name(),
+                () -> peers.create(object));
+        metrics.write("bgppeer", "create", response.isSuccess());
+        if (response.getHttpStatusCode() == 409) {
+            // Exists already: ours when our cache lagged behind our own create; never a user's peer.
+            KubernetesApiResponse<BgpPeer> existing = Responses.call("reading BGPPeer " + peer.name(),
+                    () -> peers.get(peer.name()));
+            if (existing.isSuccess() && isOwned(existing.getObject())) {
+                return updatePeer(peer);
+            }
+            throw new StepFailedException("create BGPPeer " + peer.name() + ": a BGPPeer of that name exists and is not "
+                    + "managed by " + Names.CONTROLLER_NAME + "; it is left alone: rename or delete it");
+        }
+        return check(response, "create BGPPeer " + peer.name());
+    }
+
+    private KubernetesObject updatePeer(PeerFacts peer) throws ApiUnavailableException, StepFailedException {
+        String body = gson.toJson(Map.of(
+                "metadata", Map.of("labels", Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)),
+                "spec", Map.of("nodeSelector", peer.nodeSelector(), "peerSelector", peer.peerSelector())));
+        KubernetesApiResponse<BgpPeer> response = Responses.call("patching BGPPeer " + peer.name(),
+                () -> peers.patch(peer.name(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
+        metrics.write("bgppeer", "patch", response.isSuccess());
+        return check(response, "patch BGPPeer " + peer.name());
+    }
+
+    private KubernetesObject deletePeer(String name) throws ApiUnavailableException, StepFailedException {
+        KubernetesApiResponse<BgpPeer> response = Responses.call("deleting BGPPeer " + name, () -> peers.delete(name));
+        metrics.write("bgppeer", "delete", response.isSuccess());
+        if (response.getHttpStatusCode() == 404) {
+            return null; // already gone: the goal is reached
+        }
+        check(response, "delete BGPPeer " + name);
+        return null;
+    }
+
+    /** Whether the controller may change or delete this peer. */
+    public static boolean isOwned(BgpPeer peer) {
+        Map<String, String> labels = peer.getMetadata().getLabels();
+        return labels != null && Names.CONTROLLER_NAME.equals(labels.get(Names.MANAGED_BY_LABEL));
+    }
+
+    private static <T extends KubernetesObject> T check(KubernetesApiResponse<T> response, String what)
+            throws StepFailedException {
+        if (!response.isSuccess()) {
+            throw new StepFailedException(what + " failed: " + response.getHttpStatusCode() + " "
+                    + Responses.message(response));
+        }
+        return response.getObject();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.calicorr.routereflector.metrics;
+
+import dev.calicorr.core.metrics.HostMetrics;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
+
+/** The route reflector controller's Prometheus metrics (design §6), prefixed like all of ours. */
+public final class RouteReflectorMetrics {
+    private static final String PREFIX = HostMetrics.PREFIX;
+
+    private final Gauge desired;
+    private final Gauge actual;
+    private final Gauge clientsPerReflector;
+    private final Gauge peersOwned;
+    private final Histogram reconcileSeconds;
+    private final Counter writes;
+    private final Counter reconcileErrors;
+
+    public RouteReflectorMetrics(PrometheusRegistry registry) {
+        desired = Gauge.builder().name(PREFIX + "route_reflectors_desired")
+                .help("Route reflectors the plan wants, per zone").labelNames("zone").register(registry);
+        actual = Gauge.builder().name(PREFIX + "route_reflectors")
+                .help("Nodes serving as route reflectors (with a cluster ID), per zone").labelNames("zone")
+                .register(registry);
+        clientsPerReflector = Gauge.builder().name(PREFIX + "clients_per_route_reflector")
+                .help("Client nodes peering with each route reflector").labelNames("node").register(registry);
+        peersOwned = Gauge.builder().name(PREFIX + "bgppeers_owned")
+                .help("BGPPeers managed by this controller").register(registry);
+        reconcileSeconds = Histogram.builder().name(PREFIX + "reconcile_duration_seconds")
+                .help("Time of one reconcile: plan plus API writes").register(registry);
+        writes = Counter.builder().name(PREFIX + "api_writes_total")
+                .help("API writes made, by object kind, operation and outcome")
+                .labelNames("kind", "operation", "outcome").register(registry);
+        reconcileErrors = Counter.builder().name(PREFIX + "reconcile_errors_total")
+                .help("Reconciles that stopped on an API error and were retried").register(registry);
+    }
+
+    public void write(String kind, String operation, boolean success) {
+        writes.labelValues(kind, operation, success ? "success" : "failure").inc();
+    }
+
+    public void reconciled(double seconds) {
+        reconcileSeconds.observe(seconds);
+    }
+
+    public void reconcileFailed() {
+        reconcileErrors.inc();
+    }
+
+    /** Replaces the per-zone and per-RR gauges with the plan's current view. */
+    public void topology(Map<String, Integer> desiredPerZone, Map<String, Integer> actualPerZone,
+            Map<String, Integer> clientsPerRr, int ownedPeers) {
+        desired.clear();
+        actual.clear();
+        clientsPerReflector.clear();
+        desiredPerZone.forEach((zone, count) -> desired.labelValues(zone).set(count));
+        actualPerZone.forEach((zone, count) -> actual.labelValues(zone).set(count));
+        clientsPerRr.forEach((node, count) -> clientsPerReflector.labelValues(node).set(count));
+        peersOwned.set(ownedPeers);
+    }
+}

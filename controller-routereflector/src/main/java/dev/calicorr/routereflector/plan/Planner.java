@@ -1,0 +1,505 @@
+package dev.calicorr.routereflector.plan;
+
+import dev.calicorr.routereflector.config.ClusterIdTemplate;
+import dev.calicorr.routereflector.config.LabelMatch;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.TopologyType;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.selector.Selectors;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The pure planner (design §4): observed nodes and owned BGPPeers plus the configuration in, the
+ * ordered writes of the target topology out. Deterministic (sorted by name, no clock but
+ * {@code now}, no randomness) and O(N log N).
+ */
+public final class Planner {
+    private static final Set<String> DISQUALIFYING_EFFECTS = Set.of("NoSchedule", "NoExecute");
+    static final String MESH_PEER = Names.PEER_NAME_PREFIX + "mesh";
+    static final String CLIENTS_PEER = Names.PEER_NAME_PREFIX + "clients";
+    static final String GROUP_PEER_PREFIX = Names.PEER_NAME_PREFIX + "group-";
+
+    private Planner() {
+    }
+
+    public static Plan plan(ClusterSnapshot snapshot, RouteReflectorConfig config, Instant now) {
+        return new Planning(snapshot, config, now).run();
+    }
+
+    /** The role a node ends this plan in. */
+    enum Role {
+        /** a route reflector of the target topology */
+        TARGET,
+        /** an obsolete RR that keeps serving until its replacements have served for removalDelay */
+        DRAINING,
+        /** an obsolete RR demoted by this plan; a client afterwards */
+        DEMOTE,
+        CLIENT,
+        /** has a cluster ID we did not give (no RR label): someone else's RR, left alone */
+        FOREIGN
+    }
+
+    /** What the planner reads of one node. */
+    static final class View {
+        final NodeFacts facts;
+        final String zone;
+        final String ineligibleBecause;
+        final boolean preferred;
+        final boolean reflector;
+        final int index;
+        final String clusterId;
+        final Instant servingSince;
+        final String group;
+        Role role;
+        int targetIndex;
+        String targetGroup;
+
+        View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template) {
+            this.facts = facts;
+            Map<String, String> labels = facts.labels();
+            this.zone = zoneOf(labels, config);
+            this.ineligibleBecause = ineligibility(facts, config);
+            this.preferred = LabelMatch.anyMatches(config.preferredLabels(), labels);
+            this.reflector = labels.containsKey(config.routeReflectorLabelKey());
+            this.clusterId = facts.annotations().get(Names.CLUSTER_ID_ANNOTATION);
+            this.index = indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template);
+            this.servingSince = instant(facts.annotations().get(Names.SERVING_SINCE_ANNOTATION));
+            this.group = labels.get(Names.GROUP_LABEL);
+        }
+
+        String name() {
+            return facts.name();
+        }
+
+        boolean eligible() {
+            return ineligibleBecause == null;
+        }
+
+        boolean alive() {
+            return facts.ready();
+        }
+
+        boolean isRr() {
+            return role == Role.TARGET || role == Role.DRAINING;
+        }
+    }
+
+    static String zoneOf(Map<String, String> labels, RouteReflectorConfig config) {
+        if (config.zoneLabel().isEmpty()) {
+            return "";
+        }
+        String zone = labels.get(config.zoneLabel());
+        if (zone == null && config.zoneLabel().equals(RouteReflectorConfig.DEFAULT_ZONE_LABEL)) {
+            zone = labels.get(RouteReflectorConfig.LEGACY_ZONE_LABEL);
+        }
+        return zone == null ? "" : zone;
+    }
+
+    /** Null when the node may be an RR, else why not (for log lines). */
+    static String ineligibility(NodeFacts node, RouteReflectorConfig config) {
+        if (!node.ready()) {
+            return "NotReady";
+        }
+        if (node.unschedulable()) {
+            return "cordoned";
+        }
+        for (NodeFacts.Taint taint : node.taints()) {
+            if (DISQUALIFYING_EFFECTS.contains(taint.effect()) && !config.tolerations().contains(taint.key())) {
+                return "taint(" + taint.key() + ":" + taint.effect() + ")";
+            }
+        }
+        if (!config.nodeSelector().matches(node.labels())) {
+            return "nodeSelector";
+        }
+        if (LabelMatch.anyMatches(config.incompatibleLabels(), node.labels())) {
+            return "incompatibleLabels";
+        }
+        return null;
+    }
+
+    private static int indexOf(String label, String clusterId, ClusterIdTemplate template) {
+        if (label != null) {
+            try {
+                int value = Integer.parseInt(label);
+                if (value >= 1) {
+                    return value;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the cluster ID
+            }
+        }
+        return template.indexOf(clusterId).orElse(0);
+    }
+
+    private static Instant instant(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */
+    static final Comparator<View> KEEP_ORDER = Comparator.comparing((View v) -> !v.preferred)
+            .thenComparing(v -> v.facts.created())
+            .thenComparing(View::name);
+
+    private static final class Planning {
+        private final RouteReflectorConfig config;
+        private final Instant now;
+        private final ClusterIdTemplate template;
+        private final boolean multi;
+        private final List<View> views = new ArrayList<>();
+        private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
+        private final List<String> warnings = new ArrayList<>();
+        private final List<Decision> decisions = new ArrayList<>();
+        private final Map<String, String> promoteReasons = new HashMap<>();
+        private final Map<String, String> demoteReasons = new HashMap<>();
+        private Map<String, Integer> seats = Map.of();
+        private Optional<Duration> recheckAfter = Optional.empty();
+        private int eligible;
+
+        Planning(ClusterSnapshot snapshot, RouteReflectorConfig config, Instant now) {
+            this.config = config;
+            this.now = now;
+            this.template = config.clusterId();
+            this.multi = config.topologyType() == TopologyType.MULTI;
+            snapshot.nodes().stream().sorted(Comparator.comparing(NodeFacts::name))
+                    .forEach(node -> views.add(new View(node, config, template)));
+            snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
+        }
+
+        Plan run() {
+            chooseTargets();
+            resolveObsolete();
+            assignIndexes();
+            List<View> targets = views.stream().filter(v -> v.role == Role.TARGET).toList();
+            Map<String, List<Integer>> groups = multi ? ClientGroups.assign(views, targets, config.routeReflectorsPerNode())
+                    : Map.of();
+            List<PeerFacts> peers = desiredPeers(groups);
+            List<Step> steps = steps(peers);
+            return new Plan(steps, decisions, summary(targets, groups, peers), warnings, peers, recheckAfter);
+        }
+
+        private void chooseTargets() {
+            Map<String, Integer> eligiblePerZone = new TreeMap<>();
+            int unzoned = 0;
+            for (View view : views) {
+                boolean foreign = !view.reflector && view.clusterId != null;
+                view.role = foreign ? Role.FOREIGN : Role.CLIENT;
+                if (foreign) {
+                    warnings.add("node " + view.name() + " has a route reflector cluster ID but not our label "
+                            + config.routeReflectorLabelKey() + ": left alone");
+                    continue;
+                }
+                if (view.eligible()) {
+                    eligible++;
+                    eligiblePerZone.merge(view.zone, 1, Integer::sum);
+                    if (view.zone.isEmpty() && !config.zoneLabel().isEmpty()) {
+                        unzoned++;
+                    }
+                }
+            }
+            if (unzoned > 0) {
+                warnings.add(unzoned + " eligible node(s) have no " + config.zoneLabel()
+                        + " label; they form the zone \"\"");
+            }
+            if (eligible == 0) {
+                long kept = views.stream().filter(v -> v.reflector).peek(v -> v.role = Role.TARGET).count();
+                warnings.add("no eligible node (Ready, schedulable, untainted, matching nodeSelector): keeping the "
+                        + kept + " current route reflector(s) and changing nothing until nodes are eligible");
+                return;
+            }
+            int total = ZoneSplit.total(eligible, config.ratio(), config.min(), config.max());
+            if (config.min() > eligible) {
+                warnings.add("min=" + config.min() + " but only " + eligible + " eligible node(s): using " + total);
+            }
+            seats = ZoneSplit.split(total, eligiblePerZone);
+            Map<String, List<View>> current = new TreeMap<>();
+            Map<String, List<View>> candidates = new TreeMap<>();
+            for (View view : views) {
+                if (view.role == Role.FOREIGN || !view.eligible()) {
+                    continue;
+                }
+                (view.reflector ? current : candidates).computeIfAbsent(view.zone, z -> new ArrayList<>()).add(view);
+            }
+            for (Map.Entry<String, Integer> zoneSeats : seats.entrySet()) {
+                String zone = zoneSeats.getKey();
+                int want = zoneSeats.getValue();
+                List<View> kept = new ArrayList<>(current.getOrDefault(zone, List.of()));
+                kept.sort(KEEP_ORDER);
+                int have = kept.size();
+                for (int i = 0; i < Math.min(want, have); i++) {
+                    kept.get(i).role = Role.TARGET;
+                }
+                for (int i = want; i < have; i++) {
+                    demoteReasons.put(kept.get(i).name(), "above-target(" + have + ">" + want + ")");
+                }
+                if (have < want) {
+                    List<View> pool = new ArrayList<>(candidates.getOrDefault(zone, List.of()));
+                    pool.sort(KEEP_ORDER);
+                    String reason = "below-target(" + have + "<" + want + ")";
+                    for (int i = 0; i < want - have && i < pool.size(); i++) {
+                        pool.get(i).role = Role.TARGET;
+                        promoteReasons.put(pool.get(i).name(), pool.get(i).preferred ? reason + ",preferred" : reason);
+                    }
+                }
+            }
+        }
+
+        /** Obsolete RRs: dead ones go now; live ones wait until every target has served for removalDelay. */
+        private void resolveObsolete() {
+            List<View> obsolete = views.stream().filter(v -> v.reflector && v.role == Role.CLIENT).toList();
+            if (obsolete.isEmpty()) {
+                return;
+            }
+            Duration longestWait = Duration.ZERO;
+            for (View target : views) {
+                if (target.role != Role.TARGET) {
+                    continue;
+                }
+                boolean serving = target.clusterId != null && target.servingSince != null
+                        && target.reflector;
+                Duration wait = serving ? Duration.between(now, target.servingSince.plus(config.removalDelay()))
+                        : config.removalDelay();
+                if (wait.compareTo(longestWait) > 0) {
+                    longestWait = wait;
+                }
+            }
+            for (View view : obsolete) {
+                String why = view.eligible() ? demoteReasons.getOrDefault(view.name(), "not-needed")
+                        : "ineligible(" + view.ineligibleBecause + ")";
+                if (!view.alive() || longestWait.isZero() || longestWait.isNegative()) {
+                    view.role = Role.DEMOTE;
+                    demoteReasons.put(view.name(), why);
+                } else {
+                    view.role = Role.DRAINING;
+                    warnings.add("zone=" + view.zone + " " + view.name() + " is obsolete (" + why
+                            + "): it stays a route reflector until its replacements have served for "
+                            + config.removalDelay().toSeconds() + "s");
+                }
+            }
+            if (obsolete.stream().anyMatch(v -> v.role == Role.DRAINING)) {
+                recheckAfter = Optional.of(longestWait);
+            }
+        }
+
+        /** Stable indexes: kept RRs keep theirs (first claimant by keep order), new ones get the lowest free. */
+        private void assignIndexes() {
+            long capacity = multi ? template.capacity() : Integer.MAX_VALUE;
+            Set<Integer> used = new HashSet<>();
+            List<View> rrs = views.stream().filter(View::isRr).sorted(KEEP_ORDER).toList();
+            List<View> needIndex = new ArrayList<>();
+            for (View view : rrs) {
+                if (view.reflector && view.index >= 1 && view.index <= capacity && used.add(view.index)) {
+                    view.targetIndex = view.index;
+                } else {
+                    needIndex.add(view);
+                }
+            }
+            needIndex.sort(Comparator.comparing((View v) -> v.zone).thenComparing(View::name));
+            int next = 1;
+            for (View view : needIndex) {
+                while (used.contains(next)) {
+                    next++;
+                }
+                if (next > capacity) {
+                    warnings.add("clusterId " + template + " has no index left for " + view.name()
+                            + ": it stays a client");
+                    view.role = Role.CLIENT;
+                    continue;
+                }
+                used.add(next);
+                view.targetIndex = next;
+            }
+        }
+
+        private String rrSelector() {
+            return config.routeReflectorLabelValue().isEmpty() ? Selectors.has(config.routeReflectorLabelKey())
+                    : Selectors.equal(config.routeReflectorLabelKey(), config.routeReflectorLabelValue());
+        }
+
+        private List<PeerFacts> desiredPeers(Map<String, List<Integer>> groups) {
+            List<PeerFacts> peers = new ArrayList<>();
+            boolean anyRr = views.stream().anyMatch(View::isRr);
+            if (!anyRr) {
+                return peers;
+            }
+            String rr = rrSelector();
+            peers.add(new PeerFacts(MESH_PEER, rr, rr));
+            if (!multi) {
+                peers.add(new PeerFacts(CLIENTS_PEER, "!(" + rr + ")", rr));
+                return peers;
+            }
+            Set<String> used = new HashSet<>();
+            views.stream().filter(v -> v.targetGroup != null).forEach(v -> used.add(v.targetGroup));
+            groups.forEach((group, members) -> {
+                if (used.contains(group)) {
+                    peers.add(new PeerFacts(GROUP_PEER_PREFIX + group, Selectors.equal(Names.GROUP_LABEL, group),
+                            Selectors.in(Names.RR_INDEX_LABEL, members.stream().map(String::valueOf).toList())));
+                }
+            });
+            return peers;
+        }
+
+        private String targetClusterId(View view) {
+            return multi ? template.idFor(view.targetIndex) : template.sharedId();
+        }
+
+        private List<Step> steps(List<PeerFacts> peers) {
+            List<Step> dead = new ArrayList<>();
+            List<Step> label = new ArrayList<>();
+            List<Step> peerWrites = new ArrayList<>();
+            List<Step> serve = new ArrayList<>();
+            List<Step> move = new ArrayList<>();
+            List<Step> cleanup = new ArrayList<>();
+            List<Step> unserve = new ArrayList<>();
+            List<Step> unlabel = new ArrayList<>();
+            String rrKey = config.routeReflectorLabelKey();
+            for (View view : views) {
+                if (view.role == Role.FOREIGN) {
+                    continue;
+                }
+                Map<String, String> labels = view.facts.labels();
+                Map<String, String> annotations = view.facts.annotations();
+                Map<String, String> wantLabels = new LinkedHashMap<>();
+                Map<String, String> wantAnnotations = new LinkedHashMap<>();
+                if (view.isRr()) {
+                    String clusterId = targetClusterId(view);
+                    wantLabels.put(rrKey, config.routeReflectorLabelValue());
+                    wantLabels.put(Names.RR_INDEX_LABEL, String.valueOf(view.targetIndex));
+                    wantLabels.put(Names.GROUP_LABEL, null);
+                    wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId);
+                    boolean keepsServing = clusterId.equals(view.clusterId) && view.servingSince != null;
+                    wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
+                            keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
+                } else {
+                    wantLabels.put(rrKey, null);
+                    wantLabels.put(Names.RR_INDEX_LABEL, null);
+                    wantLabels.put(Names.GROUP_LABEL, view.targetGroup);
+                    wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, null);
+                    wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION, null);
+                }
+                Map<String, String> labelDiff = diff(labels, wantLabels);
+                Map<String, String> annotationDiff = diff(annotations, wantAnnotations);
+                if (labelDiff.isEmpty() && annotationDiff.isEmpty()) {
+                    continue;
+                }
+                String name = view.name();
+                switch (view.role) {
+                    case TARGET, DRAINING -> {
+                        if (!labelDiff.isEmpty()) {
+                            label.add(new Step.PatchNode(name, labelDiff, Map.of(), view.reflector ? "relabel" : "promote"));
+                        }
+                        if (!annotationDiff.isEmpty()) {
+                            serve.add(new Step.PatchNode(name, Map.of(), annotationDiff, "serve"));
+                        }
+                        if (!view.reflector) {
+                            decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
+                                    promoteReasons.getOrDefault(name, "needed")));
+                        }
+                    }
+                    case DEMOTE -> {
+                        String reason = demoteReasons.getOrDefault(name, "not-needed");
+                        decisions.add(new Decision(view.zone, "demote", name, "", reason));
+                        if (!view.alive()) {
+                            dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));
+                        } else {
+                            if (!annotationDiff.isEmpty()) {
+                                unserve.add(new Step.PatchNode(name, Map.of(), annotationDiff, "demote " + reason));
+                            }
+                            if (!labelDiff.isEmpty()) {
+                                unlabel.add(new Step.PatchNode(name, labelDiff, Map.of(), "demote " + reason));
+                            }
+                        }
+                    }
+                    default -> move.add(new Step.PatchNode(name, labelDiff, annotationDiff,
+                            view.targetGroup == null ? "client" : "client of group " + view.targetGroup));
+                }
+            }
+            Set<String> wanted = new HashSet<>();
+            for (PeerFacts peer : peers) {
+                wanted.add(peer.name());
+                PeerFacts observed = observedPeers.get(peer.name());
+                if (observed == null) {
+                    peerWrites.add(new Step.CreatePeer(peer, "topology"));
+                } else if (!observed.equals(peer)) {
+                    peerWrites.add(new Step.UpdatePeer(peer, "topology"));
+                }
+            }
+            observedPeers.keySet().stream().filter(name -> !wanted.contains(name))
+                    .forEach(name -> cleanup.add(new Step.DeletePeer(name, "obsolete")));
+            List<Step> steps = new ArrayList<>();
+            steps.addAll(dead);
+            steps.addAll(label);
+            steps.addAll(peerWrites);
+            steps.addAll(serve);
+            steps.addAll(move);
+            steps.addAll(cleanup);
+            steps.addAll(unserve);
+            steps.addAll(unlabel);
+            return steps;
+        }
+
+        private static Map<String, String> diff(Map<String, String> current, Map<String, String> wanted) {
+            Map<String, String> changes = new LinkedHashMap<>();
+            wanted.forEach((key, value) -> {
+                if (!Objects.equals(current.get(key), value)) {
+                    changes.put(key, value);
+                }
+            });
+            return changes;
+        }
+
+        private PlanSummary summary(List<View> targets, Map<String, List<Integer>> groups, List<PeerFacts> peers) {
+            Map<String, Integer> actual = new TreeMap<>();
+            for (View view : views) {
+                if (view.reflector && view.clusterId != null) {
+                    actual.merge(view.zone, 1, Integer::sum);
+                }
+            }
+            Map<String, Integer> clients = new TreeMap<>();
+            Map<Integer, String> byIndex = new HashMap<>();
+            targets.forEach(t -> {
+                clients.put(t.name(), 0);
+                byIndex.put(t.targetIndex, t.name());
+            });
+            for (View view : views) {
+                if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
+                    continue;
+                }
+                if (!multi) {
+                    targets.forEach(t -> clients.merge(t.name(), 1, Integer::sum));
+                } else if (view.targetGroup != null) {
+                    for (int index : groups.get(view.targetGroup)) {
+                        String rr = byIndex.get(index);
+                        if (rr != null) {
+                            clients.merge(rr, 1, Integer::sum);
+                        }
+                    }
+                }
+            }
+            int desiredTotal = seats.values().stream().mapToInt(Integer::intValue).sum();
+            return new PlanSummary(eligible, desiredTotal, seats, actual, clients, peers.size());
+        }
+    }
+}
