@@ -3,10 +3,14 @@ package dev.calicorr.core.kube;
 import com.google.gson.Gson;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
+import io.kubernetes.client.util.PatchUtils;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -25,11 +29,13 @@ public final class ConfigurationStore {
 
     private final GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api;
     private final Gson gson;
+    private final CustomObjectsApi customObjects;
     private final boolean standalone;
 
     public ConfigurationStore(ApiClient client, boolean standalone) {
         this.api = api(client);
         this.gson = client.getJSON().getGson();
+        this.customObjects = new CustomObjectsApi(client);
         this.standalone = standalone;
     }
 
@@ -104,17 +110,38 @@ public final class ConfigurationStore {
         if (current.getStatus() != null && Objects.equals(gson.toJsonTree(current.getStatus()), gson.toJsonTree(status))) {
             return false;
         }
-        current.setStatus(status);
-        KubernetesApiResponse<KubeControllersConfiguration> response =
-                Responses.call("writing status", () -> api.updateStatus(current, KubeControllersConfiguration::getStatus));
-        if (response.getHttpStatusCode() == 404) {
+        // A JSON patch replaces the whole status: a merge patch would keep keys we no longer report.
+        V1Patch patch = new V1Patch(gson.toJson(List.of(Map.of("op", "add", "path", "/status", "value", status))));
+        int code = patchStatus(true, patch);
+        if (code == 404) {
             // CRDs before Calico 3.32 have no status subresource: status is part of the object.
-            response = Responses.call("writing status", () -> api.update(current));
+            code = patchStatus(false, patch);
         }
-        if (!response.isSuccess()) {
-            log.warn("could not write status.runningConfig of KubeControllersConfiguration/default: {} {} "
-                    + "(retried on the next change)", response.getHttpStatusCode(), Responses.message(response));
+        if (code >= 300) {
+            log.warn("could not write status.runningConfig of KubeControllersConfiguration/default: HTTP {} "
+                    + "(retried on the next change)", code);
+            return false;
         }
-        return response.isSuccess();
+        current.setStatus(status);
+        return true;
+    }
+
+    /** @return the HTTP status of a JSON patch of the object or of its status subresource */
+    private int patchStatus(boolean subresource, V1Patch patch) throws ApiUnavailableException {
+        String name = KubeControllersConfiguration.DEFAULT_NAME;
+        try {
+            PatchUtils.patch(KubeControllersConfiguration.class, () -> subresource
+                    ? customObjects.patchClusterCustomObjectStatus(CalicoApi.GROUP, CalicoApi.VERSION,
+                            KubeControllersConfiguration.PLURAL, name, patch).buildCall(null)
+                    : customObjects.patchClusterCustomObject(CalicoApi.GROUP, CalicoApi.VERSION,
+                            KubeControllersConfiguration.PLURAL, name, patch).buildCall(null),
+                    V1Patch.PATCH_FORMAT_JSON_PATCH, customObjects.getApiClient());
+            return 200;
+        } catch (ApiException e) {
+            if (e.getCode() == 0 || e.getCode() >= 500) {
+                throw new ApiUnavailableException("writing status: " + e.getMessage(), e);
+            }
+            return e.getCode();
+        }
     }
 }

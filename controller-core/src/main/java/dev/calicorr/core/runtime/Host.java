@@ -87,7 +87,7 @@ public final class Host implements AutoCloseable {
 
     /**
      * @param apiClient        for requests; keeps its timeouts
-     * @param informerClient   for informers' watches (the factory sets its read timeout to 0)
+     * @param informerClient   for informers' watches; its read timeout is set to 0 (must not be apiClient)
      * @param plugins          every plugin this process has (see {@link #discoverPlugins()})
      * @param onLostLeadership called when the Lease is lost while running; production exits so the
      *                         pod restarts clean, as the elector never re-acquires
@@ -97,6 +97,7 @@ public final class Host implements AutoCloseable {
         this.options = options;
         this.apiClient = apiClient;
         this.informerClient = informerClient;
+        informerClient.setReadTimeout(0); // watches stay open; the informers' own timeouts end them
         this.onLostLeadership = onLostLeadership;
         plugins.forEach(plugin -> this.plugins.put(plugin.name(), plugin));
         this.store = new ConfigurationStore(apiClient, options.standalone());
@@ -201,7 +202,7 @@ public final class Host implements AutoCloseable {
     }
 
     private void reject(PluginSlot<?> slot, KubeControllersConfiguration configuration, InvalidConfigException e) {
-        if (slot.alreadyRejected(e.getMessage()) && slot.hasController()) {
+        if (!slot.firstRejection(e.getMessage())) {
             return;
         }
         metrics.configRejected(slot.name());
@@ -234,7 +235,7 @@ public final class Host implements AutoCloseable {
 
         private void changed(KubeControllersConfiguration obj) {
             if (KubeControllersConfiguration.DEFAULT_NAME.equals(obj.getMetadata().getName()) && !closing) {
-                configThread.execute(() -> onConfiguration(obj));
+                onConfigThread(() -> onConfiguration(obj));
             }
         }
     }
@@ -335,7 +336,7 @@ public final class Host implements AutoCloseable {
     }
 
     private void becomeLeader() {
-        configThread.execute(() -> {
+        onConfigThread(() -> {
             if (closing) {
                 return;
             }
@@ -359,6 +360,17 @@ public final class Host implements AutoCloseable {
                 + "process can rejoin the election", options.leaseNamespace(), options.leaseName(), wasLeading);
         slots.values().forEach(PluginSlot::stop);
         onLostLeadership.run();
+    }
+
+    /** Config changes and leadership run on one thread, so they never interleave. */
+    private void onConfigThread(Runnable task) {
+        try {
+            configThread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!closing) {
+                throw e;
+            } // shutting down: late events are dropped
+        }
     }
 
     public boolean isLeader() {

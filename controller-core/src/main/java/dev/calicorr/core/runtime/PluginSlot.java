@@ -39,13 +39,7 @@ final class PluginSlot<C> {
      * @return whether the effective configuration changed
      */
     synchronized boolean offer(Map<String, Object> section, Map<String, String> env) throws InvalidConfigException {
-        ParsedConfig<C> parsed;
-        try {
-            parsed = plugin.parseConfig(section, env);
-        } catch (InvalidConfigException e) {
-            lastRejection = e.getMessage();
-            throw e;
-        }
+        ParsedConfig<C> parsed = plugin.parseConfig(section, env);
         lastRejection = null;
         if (parsed.equals(current)) {
             return false;
@@ -62,9 +56,14 @@ final class PluginSlot<C> {
         return true;
     }
 
-    /** Whether this exact problem was already reported, so a resync does not repeat it. */
-    synchronized boolean alreadyRejected(String problem) {
-        return problem.equals(lastRejection);
+    /**
+     * Records a rejection; returns false when this exact problem was reported last time, so a
+     * resync or an unrelated edit does not repeat it.
+     */
+    synchronized boolean firstRejection(String problem) {
+        boolean first = !problem.equals(lastRejection);
+        lastRejection = problem;
+        return first;
     }
 
     synchronized ParsedConfig<C> current() {
