@@ -1,0 +1,169 @@
+package dev.calicorr.routereflector.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.calicorr.core.config.InvalidConfigException;
+import dev.calicorr.core.plugin.ParsedConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RouteReflectorConfigParserTest {
+
+    private static ParsedConfig<RouteReflectorConfig> parse(Map<String, Object> section, Map<String, String> env)
+            throws InvalidConfigException {
+        return RouteReflectorConfigParser.parse(section, env);
+    }
+
+    @Test
+    void absentSectionGivesTheDesignDefaults() throws Exception {
+        RouteReflectorConfig config = parse(null, Map.of()).config();
+        assertThat(config).isEqualTo(RouteReflectorConfig.defaults());
+        assertThat(config.min()).isEqualTo(3);
+        assertThat(config.max()).isEqualTo(10);
+        assertThat(config.ratio()).isEqualTo(0.005);
+        assertThat(config.zoneLabel()).isEqualTo("topology.kubernetes.io/zone");
+        assertThat(config.topologyType()).isEqualTo(TopologyType.MULTI);
+        assertThat(config.routeReflectorsPerNode()).isEqualTo(3);
+        assertThat(config.clusterId().sharedId()).isEqualTo("224.0.0.0");
+        assertThat(config.routeReflectorLabelKey()).isEqualTo("calico-route-reflector");
+        assertThat(config.routeReflectorLabelValue()).isEmpty();
+        assertThat(config.removalDelay()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.reconcilerPeriod()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void everyFieldIsRead() throws Exception {
+        Map<String, Object> section = new HashMap<>();
+        section.put("min", 2.0);
+        section.put("max", 20.0);
+        section.put("ratio", 0.5);
+        section.put("zoneLabel", "example.com/rack");
+        section.put("topologyType", "single");
+        section.put("routeReflectorsPerNode", 2.0);
+        section.put("clusterId", "10.0.0.0");
+        section.put("routeReflectorLabelKey", "example.com/rr");
+        section.put("routeReflectorLabelValue", "yes");
+        section.put("hostnameLabel", "example.com/host");
+        section.put("nodeSelector", "rr-pool == 'true'");
+        section.put("incompatibleLabels", "dedicated=gpu, spot");
+        section.put("preferredLabels", "rr-candidate");
+        section.put("tolerations", List.of("example.com/maintenance"));
+        section.put("removalDelay", "2m");
+        section.put("reconcilerPeriod", "30s");
+        section.put("adoptLegacyPeers", true);
+        ParsedConfig<RouteReflectorConfig> parsed = parse(section, Map.of());
+        RouteReflectorConfig config = parsed.config();
+        assertThat(config.min()).isEqualTo(2);
+        assertThat(config.max()).isEqualTo(20);
+        assertThat(config.ratio()).isEqualTo(0.5);
+        assertThat(config.zoneLabel()).isEqualTo("example.com/rack");
+        assertThat(config.topologyType()).isEqualTo(TopologyType.SINGLE);
+        assertThat(config.routeReflectorsPerNode()).isEqualTo(2);
+        assertThat(config.clusterId().sharedId()).isEqualTo("10.0.0.0");
+        assertThat(config.routeReflectorLabelKey()).isEqualTo("example.com/rr");
+        assertThat(config.routeReflectorLabelValue()).isEqualTo("yes");
+        assertThat(config.hostnameLabel()).isEqualTo("example.com/host");
+        assertThat(config.nodeSelector().matches(Map.of("rr-pool", "true"))).isTrue();
+        assertThat(config.nodeSelector().matches(Map.of("rr-pool", "false"))).isFalse();
+        assertThat(config.incompatibleLabels()).containsExactly(
+                new LabelMatch("dedicated", Optional.of("gpu")), new LabelMatch("spot", Optional.empty()));
+        assertThat(config.preferredLabels()).containsExactly(new LabelMatch("rr-candidate", Optional.empty()));
+        assertThat(config.tolerations()).containsExactly("example.com/maintenance");
+        assertThat(config.removalDelay()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.reconcilerPeriod()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.adoptLegacyPeers()).isTrue();
+        assertThat(parsed.effective()).containsEntry("topologyType", "single").containsEntry("removalDelay", "2m")
+                .containsEntry("incompatibleLabels", "dedicated=gpu,spot").containsEntry("nodeSelector",
+                        config.nodeSelector().toString());
+        assertThat(parsed.environmentUsed()).isEmpty();
+    }
+
+    @Test
+    void environmentOverridesFieldByFieldAndIsReported() throws Exception {
+        Map<String, Object> section = Map.of("min", 3.0, "max", 6.0, "ratio", 0.1, "topologyType", "single");
+        Map<String, String> env = Map.of("ROUTE_REFLECTOR_MAX", "12", "ROUTE_REFLECTOR_TOPOLOGY", "multi",
+                "ROUTE_REFLECTOR_NODE_LABEL", "example.com/rr=on", "ROUTE_REFLECTOR_ZONE_LABEL", "",
+                "RECONCILER_PERIOD", "1m", "UNRELATED", "x");
+        ParsedConfig<RouteReflectorConfig> parsed = parse(section, env);
+        RouteReflectorConfig config = parsed.config();
+        assertThat(config.min()).isEqualTo(3);
+        assertThat(config.max()).isEqualTo(12);
+        assertThat(config.ratio()).isEqualTo(0.1);
+        assertThat(config.topologyType()).isEqualTo(TopologyType.MULTI);
+        assertThat(config.routeReflectorLabelKey()).isEqualTo("example.com/rr");
+        assertThat(config.routeReflectorLabelValue()).isEqualTo("on");
+        assertThat(config.zoneLabel()).isEmpty();
+        assertThat(config.reconcilerPeriod()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(parsed.environmentUsed()).containsOnlyKeys("ROUTE_REFLECTOR_MAX", "ROUTE_REFLECTOR_TOPOLOGY",
+                "ROUTE_REFLECTOR_NODE_LABEL", "ROUTE_REFLECTOR_ZONE_LABEL", "RECONCILER_PERIOD");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "min=5,max=4                       | spec.controllers.routereflector.min: min 5 is greater than max 4",
+        "min=0                             | spec.controllers.routereflector.min: must be at least 1",
+        "ratio=2                           | spec.controllers.routereflector.ratio: must be between 0.001 and 1.0",
+        "ratio=0.0001                      | spec.controllers.routereflector.ratio: must be between",
+        "topologyType=ring                 | spec.controllers.routereflector.topologyType: 'ring' is not a topology",
+        "clusterId=224.0.0.256             | spec.controllers.routereflector.clusterId: '224.0.0.256' is not an IPv4",
+        "clusterId=224.0.0.1               | spec.controllers.routereflector.clusterId: '224.0.0.1' leaves room for 0",
+        "incompatibleLabels=a=b=c          | spec.controllers.routereflector.incompatibleLabels: 'a=b=c': write key or key=value",
+        "incompatibleLabels=-bad           | spec.controllers.routereflector.incompatibleLabels: '-bad'",
+        "preferredLabels==v                | spec.controllers.routereflector.preferredLabels: a label key must not be empty",
+        "nodeSelector=rr-pool ==           | spec.controllers.routereflector.nodeSelector:",
+        "routeReflectorLabelKey=bad key    | spec.controllers.routereflector.routeReflectorLabelKey: 'bad key'",
+        "removalDelay=soon                 | spec.controllers.routereflector.removalDelay: 'soon' is not a duration",
+        "reconcilerPeriod=10ms             | spec.controllers.routereflector.reconcilerPeriod: must be at least 1s",
+        "routeReflectorsPerNode=0          | spec.controllers.routereflector.routeReflectorsPerNode: must be at least 1",
+        "mni=3                             | spec.controllers.routereflector.mni: unknown field",
+    })
+    void badValuesAreRejectedNamingTheField(String assignments, String message) {
+        Map<String, Object> section = new HashMap<>();
+        for (String assignment : assignments.split(",(?=[a-zA-Z]+=)")) {
+            int eq = assignment.indexOf('=');
+            String key = assignment.substring(0, eq).trim();
+            String value = assignment.substring(eq + 1).trim();
+            Object typed = Set.of("min", "max", "ratio", "routeReflectorsPerNode", "mni").contains(key)
+                    ? (Object) Double.parseDouble(value) : value;
+            section.put(key, typed);
+        }
+        assertThatThrownBy(() -> parse(section, Map.of()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void aBadEnvironmentValueNamesTheVariable() {
+        assertThatThrownBy(() -> parse(Map.of(), Map.of("ROUTE_REFLECTOR_RATIO", "lots")))
+                .hasMessageStartingWith("ROUTE_REFLECTOR_RATIO: 'lots' is not a number");
+        assertThatThrownBy(() -> parse(Map.of("max", 5.0), Map.of("ROUTE_REFLECTOR_MIN", "9")))
+                .hasMessageStartingWith("ROUTE_REFLECTOR_MIN: min 9 is greater than max 5");
+        assertThatThrownBy(() -> parse(Map.of(), Map.of("ROUTE_REFLECTOR_TOPOLOGY", "mesh")))
+                .hasMessageStartingWith("ROUTE_REFLECTOR_TOPOLOGY: 'mesh' is not a topology");
+    }
+
+    @Test
+    void aWrongTypeNamesTheField() {
+        assertThatThrownBy(() -> parse(Map.of("min", "three"), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.min: must be a whole number");
+        assertThatThrownBy(() -> parse(Map.of("tolerations", "a,b"), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.tolerations: must be a list of strings");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"224.0.0.0,1,224.0.0.1", "224.0.0.0,256,224.0.1.0", "10.1.0.0,7,10.1.0.7"})
+    void multiClusterIdsFillTheZeroOctetsWithTheIndex(String template, int index, String expected) {
+        ClusterIdTemplate parsed = ClusterIdTemplate.parse(template);
+        assertThat(parsed.idFor(index)).isEqualTo(expected);
+        assertThat(parsed.indexOf(expected)).contains(index);
+        assertThat(parsed.indexOf("192.168.0.1")).isEmpty();
+    }
+}

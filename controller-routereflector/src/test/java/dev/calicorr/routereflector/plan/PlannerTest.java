@@ -1,0 +1,334 @@
+package dev.calicorr.routereflector.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.calicorr.routereflector.config.LabelMatch;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.TopologyType;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.selector.Selector;
+import dev.calicorr.routereflector.sim.Bgp;
+import dev.calicorr.routereflector.sim.ClusterModel;
+import dev.calicorr.routereflector.sim.Convergence;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PlannerTest {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final String RR = RouteReflectorConfig.DEFAULT_RR_LABEL_KEY;
+
+    /** n Ready nodes node-000.., round-robin over zones, created one minute apart. */
+    static List<NodeFacts> nodes(int n, String... zones) {
+        List<NodeFacts> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(ClusterModel.node(String.format("node-%03d", i), zones[i % zones.length], true, T0.plusSeconds(60L * i)));
+        }
+        return list;
+    }
+
+    static RouteReflectorConfig config(double ratio, int min, int max) {
+        return RouteReflectorConfig.builder().ratio(ratio).min(min).max(max).removalDelay(Duration.ofSeconds(60)).build();
+    }
+
+    static Set<String> reflectors(ClusterModel model) {
+        return model.nodes().stream().filter(n -> n.labels().containsKey(RR)
+                && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)).map(NodeFacts::name)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    static Map<String, Long> perZone(ClusterModel model) {
+        return model.nodes().stream().filter(n -> reflectors(model).contains(n.name()))
+                .collect(Collectors.groupingBy(n -> n.labels().get("topology.kubernetes.io/zone"), Collectors.counting()));
+    }
+
+    @ParameterizedTest(name = "{0} eligible, ratio {1}, min {2}, max {3} -> {4}")
+    @CsvSource({"60,0.1,3,10,6", "60,0.005,3,10,3", "60,0.5,3,10,10", "2,0.5,3,10,2", "1000,0.005,3,10,5",
+        "1000,0.0011,1,10,2", "7,1,1,100,7"})
+    void countIsTheRatioClampedToMinMaxAndEligible(int eligible, double ratio, int min, int max, int expected) {
+        assertThat(ZoneSplit.total(eligible, ratio, min, max)).isEqualTo(expected);
+    }
+
+    @Test
+    void zonesGetShareProportionalToTheirNodesAndAtLeastOneEachWhileTheTotalAllows() {
+        assertThat(ZoneSplit.split(6, Map.of("a", 20, "b", 20, "c", 20))).containsExactlyInAnyOrderEntriesOf(
+                Map.of("a", 2, "b", 2, "c", 2));
+        assertThat(ZoneSplit.split(5, Map.of("a", 70, "b", 20, "c", 10))).containsExactlyInAnyOrderEntriesOf(
+                Map.of("a", 3, "b", 1, "c", 1));
+        assertThat(ZoneSplit.split(2, Map.of("a", 10, "b", 30, "c", 20))).containsExactlyInAnyOrderEntriesOf(
+                Map.of("a", 0, "b", 1, "c", 1));
+        // a zone never gets more than its eligible nodes: overflow goes to the next zone
+        assertThat(ZoneSplit.split(5, Map.of("a", 1, "b", 40))).containsExactlyInAnyOrderEntriesOf(
+                Map.of("a", 1, "b", 4));
+    }
+
+    @Test
+    void sixtyNodesInThreeZonesConvergeToBalancedMultiTopology() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+
+        assertThat(reflectors(model)).hasSize(6);
+        assertThat(perZone(model)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2L, "b", 2L, "c", 2L));
+        // oldest first: node-000..node-005 are the oldest two of each zone
+        assertThat(reflectors(model)).containsExactly("node-000", "node-001", "node-002", "node-003", "node-004",
+                "node-005");
+        Set<String> ids = model.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION))
+                .filter(id -> id != null).collect(Collectors.toSet());
+        assertThat(ids).containsExactlyInAnyOrder("224.0.0.1", "224.0.0.2", "224.0.0.3", "224.0.0.4", "224.0.0.5",
+                "224.0.0.6");
+        assertThat(model.peers()).hasSizeLessThanOrEqualTo(2 * 6 + 1);
+        assertThat(model.peers()).extracting(PeerFacts::name).contains("rrc-mesh");
+        // every client is in a group and sees 3 RRs, the first in its own zone
+        for (NodeFacts node : model.nodes()) {
+            if (!reflectors(model).contains(node.name())) {
+                assertThat(node.labels()).containsKey(Names.GROUP_LABEL);
+            }
+        }
+        Bgp bgp = new Bgp(model.nodes(), model.peers(), true, Set.of());
+        for (NodeFacts node : model.nodes()) {
+            if (!reflectors(model).contains(node.name())) {
+                Set<String> rrs = new TreeSet<>(bgp.sessionsOf(node.name()));
+                rrs.retainAll(reflectors(model));
+                assertThat(rrs).hasSize(3);
+                String zone = node.labels().get("topology.kubernetes.io/zone");
+                assertThat(rrs).anyMatch(rr -> model.node(rr).labels().get("topology.kubernetes.io/zone").equals(zone));
+                assertThat(rrs.stream().map(rr -> model.node(rr).labels().get("topology.kubernetes.io/zone")).distinct())
+                        .hasSizeGreaterThanOrEqualTo(2);
+            }
+        }
+        assertThat(bgp.unreachable()).isEmpty();
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(3600)).steps()).isEmpty();
+    }
+
+    @Test
+    void multiSurvivesAnyTwoReflectorFailuresWithThreePerClient() {
+        ClusterModel model = new ClusterModel(nodes(30, "a", "b", "c"));
+        Convergence.converge(model, config(0.2, 3, 10), T0, 3);
+        List<String> rrs = new ArrayList<>(reflectors(model));
+        assertThat(rrs).hasSize(6);
+        for (int i = 0; i < rrs.size(); i++) {
+            for (int j = i + 1; j < rrs.size(); j++) {
+                Bgp bgp = new Bgp(model.nodes(), model.peers(), false, Set.of(rrs.get(i), rrs.get(j)));
+                assertThat(bgp.unreachable()).as("failed %s and %s", rrs.get(i), rrs.get(j)).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void singleTopologySharesOneClusterIdAndSurvivesAllButOneReflector() {
+        ClusterModel model = new ClusterModel(nodes(20, "a", "b"));
+        RouteReflectorConfig config = config(0.2, 3, 10).toBuilder().topologyType(TopologyType.SINGLE).build();
+        Convergence.converge(model, config, T0, 3);
+        assertThat(reflectors(model)).hasSize(4);
+        assertThat(model.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION)).filter(id -> id != null)
+                .distinct()).containsExactly("224.0.0.0");
+        assertThat(model.peers()).extracting(PeerFacts::name).containsExactlyInAnyOrder("rrc-mesh", "rrc-clients");
+        assertThat(model.nodes()).noneMatch(n -> n.labels().containsKey(Names.GROUP_LABEL));
+        List<String> rrs = new ArrayList<>(reflectors(model));
+        for (String survivor : rrs) {
+            Set<String> failed = new java.util.HashSet<>(rrs);
+            failed.remove(survivor);
+            assertThat(new Bgp(model.nodes(), model.peers(), false, failed).unreachable()).isEmpty();
+        }
+    }
+
+    @Test
+    void switchingTopologyBothWaysStaysSafe() {
+        ClusterModel model = new ClusterModel(nodes(24, "a", "b", "c"));
+        RouteReflectorConfig multi = config(0.2, 3, 10);
+        RouteReflectorConfig single = multi.toBuilder().topologyType(TopologyType.SINGLE).build();
+        Convergence.converge(model, multi, T0, 3);
+        Convergence.converge(model, single, T0, 3);
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+        Convergence.converge(model, multi, T0, 3);
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+        assertThat(model.peers()).extracting(PeerFacts::name).doesNotContain("rrc-clients");
+    }
+
+    @Test
+    void aNewClientCostsOneWrite() {
+        List<NodeFacts> initial = nodes(59, "a", "b", "c"); // 59 and 60 nodes both want 6 RRs at ratio 0.1
+        ClusterModel model = new ClusterModel(initial);
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        model.put(ClusterModel.node("node-new", "b", true, T0.plusSeconds(100_000)));
+        Plan plan = Planner.plan(model.snapshot(), config, T0);
+        assertThat(plan.steps()).hasSize(1);
+        assertThat(plan.steps().get(0)).isInstanceOf(Step.PatchNode.class);
+        assertThat(((Step.PatchNode) plan.steps().get(0)).labels()).containsOnlyKeys(Names.GROUP_LABEL);
+    }
+
+    @Test
+    void aDeadReflectorIsReplacedAtOnceInItsZoneReusingItsIndexWithFewWrites() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        String victim = "node-001"; // zone b
+        String index = model.node(victim).labels().get(Names.RR_INDEX_LABEL);
+        model.put(ClusterModel.with(model.node(victim), false, false, List.of()));
+
+        Plan plan = Convergence.applyOnce(model, config, T0.plusSeconds(10));
+        assertThat(plan.steps()).hasSizeLessThanOrEqualTo(3);
+        assertThat(plan.decisions()).extracting(Decision::action).containsExactlyInAnyOrder("demote", "promote");
+        assertThat(model.node(victim).labels()).doesNotContainKey(RR);
+        String replacement = reflectors(model).stream()
+                .filter(n -> index.equals(model.node(n).labels().get(Names.RR_INDEX_LABEL))).findFirst().orElseThrow();
+        assertThat(model.node(replacement).labels().get("topology.kubernetes.io/zone")).isEqualTo("b");
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(10)).steps()).isEmpty();
+    }
+
+    @Test
+    void aCordonedReflectorKeepsServingUntilItsReplacementHasServedForTheRemovalDelay() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        String cordoned = "node-000";
+        model.put(ClusterModel.with(model.node(cordoned), true, true, List.of()));
+
+        Instant t1 = T0.plusSeconds(1000);
+        Plan first = Convergence.applyOnce(model, config, t1);
+        assertThat(first.decisions()).extracting(Decision::action).containsExactly("promote");
+        assertThat(reflectors(model)).hasSize(7).contains(cordoned);
+        Plan waiting = Planner.plan(model.snapshot(), config, t1.plusSeconds(30));
+        assertThat(waiting.steps()).isEmpty();
+        assertThat(waiting.recheckAfter()).contains(Duration.ofSeconds(30));
+        assertThat(waiting.warnings()).anyMatch(w -> w.contains(cordoned + " is obsolete (ineligible(cordoned))"));
+
+        Plan demote = Convergence.applyOnce(model, config, t1.plusSeconds(60));
+        assertThat(demote.decisions()).extracting(Decision::toString)
+                .containsExactly("zone=a demote node-000 reason=ineligible(cordoned)");
+        assertThat(reflectors(model)).hasSize(6).doesNotContain(cordoned);
+        // cluster ID goes first, labels after
+        List<Step> steps = demote.steps();
+        int idRemoval = indexOf(steps, s -> s instanceof Step.PatchNode p && p.node().equals(cordoned)
+                && p.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION));
+        int labelRemoval = indexOf(steps, s -> s instanceof Step.PatchNode p && p.node().equals(cordoned)
+                && p.labels().containsKey(RR));
+        assertThat(idRemoval).isLessThan(labelRemoval);
+    }
+
+    private static int indexOf(List<Step> steps, java.util.function.Predicate<Step> test) {
+        for (int i = 0; i < steps.size(); i++) {
+            if (test.test(steps.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such step in " + steps);
+    }
+
+    @Test
+    void promotionLabelsFirstThenPeersThenClusterId() {
+        ClusterModel model = new ClusterModel(nodes(9, "a", "b", "c"));
+        Plan plan = Planner.plan(model.snapshot(), config(0.1, 3, 10), T0);
+        int firstLabel = indexOf(plan.steps(), s -> s instanceof Step.PatchNode p && p.labels().containsKey(RR));
+        int firstPeer = indexOf(plan.steps(), s -> s instanceof Step.CreatePeer);
+        int firstId = indexOf(plan.steps(), s -> s instanceof Step.PatchNode p
+                && p.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION));
+        assertThat(firstLabel).isLessThan(firstPeer);
+        assertThat(firstPeer).isLessThan(firstId);
+        assertThat(plan.decisions()).extracting(Decision::toString).contains(
+                "zone=a promote node-000 clusterID=224.0.0.1 reason=below-target(0<1)");
+    }
+
+    @Test
+    void eligibilityHonoursReadinessCordonTaintsTolerationsSelectorsAndIncompatibleLabels() throws Exception {
+        RouteReflectorConfig config = config(1, 1, 100).toBuilder()
+                .tolerations(Set.of("example.com/ok"))
+                .nodeSelector(Selector.parse("!has(no-rr)"))
+                .incompatibleLabels(List.of(new LabelMatch("role", Optional.of("gpu")))).build();
+        NodeFacts base = ClusterModel.node("n", "a", true, T0);
+        Map<String, String> labels = new HashMap<>(base.labels());
+        assertThat(Planner.ineligibility(base, config)).isNull();
+        assertThat(Planner.ineligibility(ClusterModel.with(base, false, false, List.of()), config)).isEqualTo("NotReady");
+        assertThat(Planner.ineligibility(ClusterModel.with(base, true, true, List.of()), config)).isEqualTo("cordoned");
+        assertThat(Planner.ineligibility(ClusterModel.with(base, true, false,
+                List.of(new NodeFacts.Taint("example.com/bad", "NoExecute"))), config)).startsWith("taint(");
+        assertThat(Planner.ineligibility(ClusterModel.with(base, true, false,
+                List.of(new NodeFacts.Taint("example.com/ok", "NoSchedule"),
+                        new NodeFacts.Taint("example.com/soft", "PreferNoSchedule"))), config)).isNull();
+        labels.put("no-rr", "");
+        assertThat(Planner.ineligibility(new NodeFacts("n", labels, Map.of(), true, false, List.of(), T0), config))
+                .isEqualTo("nodeSelector");
+        labels.remove("no-rr");
+        labels.put("role", "gpu");
+        assertThat(Planner.ineligibility(new NodeFacts("n", labels, Map.of(), true, false, List.of(), T0), config))
+                .isEqualTo("incompatibleLabels");
+    }
+
+    @Test
+    void preferredNodesAreChosenFirst() {
+        List<NodeFacts> list = new ArrayList<>(nodes(10, "a"));
+        NodeFacts young = list.get(9);
+        Map<String, String> labels = new HashMap<>(young.labels());
+        labels.put("rr-candidate", "true");
+        list.set(9, new NodeFacts(young.name(), labels, Map.of(), true, false, List.of(), young.created()));
+        ClusterModel model = new ClusterModel(list);
+        RouteReflectorConfig config = config(0.1, 2, 10).toBuilder()
+                .preferredLabels(List.of(new LabelMatch("rr-candidate", Optional.empty()))).build();
+        Convergence.converge(model, config, T0, 3);
+        assertThat(reflectors(model)).containsExactly("node-000", "node-009");
+    }
+
+    @Test
+    void zeroEligibleNodesTearsNothingDown() {
+        ClusterModel model = new ClusterModel(nodes(12, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.25, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        Set<String> before = reflectors(model);
+        for (NodeFacts node : List.copyOf(model.nodes())) {
+            model.put(ClusterModel.with(node, true, true, List.of()));
+        }
+        Plan plan = Planner.plan(model.snapshot(), config, T0.plusSeconds(3600));
+        assertThat(plan.steps()).isEmpty();
+        assertThat(plan.warnings()).anyMatch(w -> w.startsWith("no eligible node"));
+        assertThat(reflectors(model)).isEqualTo(before);
+    }
+
+    @Test
+    void nodesWithoutTheZoneLabelUseTheLegacyOneOrFormTheEmptyZone() {
+        NodeFacts legacy = new NodeFacts("legacy", Map.of("failure-domain.beta.kubernetes.io/zone", "old"), Map.of(),
+                true, false, List.of(), T0);
+        NodeFacts none = new NodeFacts("none", Map.of(), Map.of(), true, false, List.of(), T0);
+        RouteReflectorConfig config = RouteReflectorConfig.defaults();
+        assertThat(Planner.zoneOf(legacy.labels(), config)).isEqualTo("old");
+        assertThat(Planner.zoneOf(none.labels(), config)).isEmpty();
+        assertThat(Planner.zoneOf(legacy.labels(), config.toBuilder().zoneLabel("").build())).isEmpty();
+        Plan plan = Planner.plan(new ClusterModel(List.of(legacy, none)).snapshot(), config, T0);
+        assertThat(plan.warnings()).anyMatch(w -> w.startsWith("1 eligible node(s) have no topology.kubernetes.io/zone"));
+    }
+
+    @Test
+    void aForeignRouteReflectorIsLeftAlone() {
+        List<NodeFacts> list = new ArrayList<>(nodes(6, "a"));
+        NodeFacts manual = list.get(0);
+        list.set(0, new NodeFacts(manual.name(), manual.labels(), Map.of(Names.CLUSTER_ID_ANNOTATION, "10.9.9.9"), true,
+                false, List.of(), manual.created()));
+        ClusterModel model = new ClusterModel(list);
+        Convergence.converge(model, config(0.5, 1, 10), T0, 3);
+        assertThat(model.node(manual.name()).annotations()).containsEntry(Names.CLUSTER_ID_ANNOTATION, "10.9.9.9");
+        assertThat(model.node(manual.name()).labels()).doesNotContainKeys(RR, Names.GROUP_LABEL);
+    }
+
+    @Test
+    void aStableClusterReplansToNothing() {
+        ClusterModel model = new ClusterModel(nodes(200, "a", "b", "c", "d"));
+        RouteReflectorConfig config = config(0.05, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        for (int hour = 1; hour < 5; hour++) {
+            assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(3600L * hour)).steps()).isEmpty();
+        }
+    }
+}

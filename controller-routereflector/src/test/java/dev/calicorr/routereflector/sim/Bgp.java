@@ -1,0 +1,140 @@
+package dev.calicorr.routereflector.sim;
+
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.selector.Selector;
+import dev.calicorr.routereflector.selector.SelectorParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What calico-node makes of a cluster (CALICO-FACTS.md): BGP sessions from the node-to-node mesh
+ * and the BGPPeers, and route propagation with iBGP and route reflection rules. Down nodes (not
+ * Ready, or listed as failed) take part in nothing.
+ */
+public final class Bgp {
+    private final Map<String, NodeFacts> up = new HashMap<>();
+    private final Map<String, Set<String>> sessions = new HashMap<>();
+
+    public Bgp(Collection<NodeFacts> nodes, Collection<PeerFacts> peers, boolean mesh, Set<String> failed) {
+        for (NodeFacts node : nodes) {
+            if (node.ready() && !failed.contains(node.name())) {
+                up.put(node.name(), node);
+                sessions.put(node.name(), new HashSet<>());
+            }
+        }
+        if (mesh) {
+            List<String> meshed = up.values().stream().filter(n -> clusterId(n) == null).map(NodeFacts::name).toList();
+            for (int i = 0; i < meshed.size(); i++) {
+                for (int j = i + 1; j < meshed.size(); j++) {
+                    connect(meshed.get(i), meshed.get(j));
+                }
+            }
+        }
+        for (PeerFacts peer : peers) {
+            List<String> local = matching(peer.nodeSelector());
+            List<String> remote = matching(peer.peerSelector());
+            for (String a : local) {
+                for (String b : remote) {
+                    if (!a.equals(b)) {
+                        connect(a, b);
+                    }
+                }
+            }
+        }
+    }
+
+    private List<String> matching(String selectorText) {
+        Selector selector;
+        try {
+            selector = Selector.parse(selectorText);
+        } catch (SelectorParseException e) {
+            throw new IllegalStateException("planner wrote an invalid selector: " + e.getMessage(), e);
+        }
+        return up.values().stream().filter(n -> selector.matches(n.labels())).map(NodeFacts::name).toList();
+    }
+
+    private void connect(String a, String b) {
+        sessions.get(a).add(b);
+        sessions.get(b).add(a);
+    }
+
+    static String clusterId(NodeFacts node) {
+        return node.annotations().get(Names.CLUSTER_ID_ANNOTATION);
+    }
+
+    public Set<String> sessionsOf(String node) {
+        return sessions.getOrDefault(node, Set.of());
+    }
+
+    /** Whether this up node has a session with at least one up node that has a cluster ID. */
+    public boolean hasReflector(String node) {
+        return sessionsOf(node).stream().anyMatch(peer -> clusterId(up.get(peer)) != null);
+    }
+
+    public Set<String> upNodes() {
+        return up.keySet();
+    }
+
+    /** The up nodes that learn the route of {@code origin}. */
+    public Set<String> learners(String origin) {
+        record State(String at, String from, String clusterList) { }
+        Set<String> learned = new TreeSet<>();
+        learned.add(origin);
+        Set<State> seen = new HashSet<>();
+        Deque<State> queue = new ArrayDeque<>();
+        for (String peer : sessionsOf(origin)) {
+            queue.add(new State(peer, origin, ""));
+        }
+        while (!queue.isEmpty()) {
+            State state = queue.poll();
+            if (!seen.add(state)) {
+                continue;
+            }
+            NodeFacts at = up.get(state.at());
+            String ownId = clusterId(at);
+            if (ownId != null && List.of(state.clusterList().split(",")).contains(ownId)) {
+                continue; // CLUSTER_LIST loop prevention
+            }
+            learned.add(state.at());
+            if (ownId == null) {
+                continue; // a non-reflector never passes an iBGP route on
+            }
+            boolean fromClient = !ownId.equals(clusterId(up.get(state.from())));
+            String list = state.clusterList().isEmpty() ? ownId : state.clusterList() + "," + ownId;
+            for (String next : sessionsOf(state.at())) {
+                if (next.equals(state.from()) || next.equals(origin)) {
+                    continue;
+                }
+                boolean toClient = !ownId.equals(clusterId(up.get(next)));
+                if (fromClient || toClient) {
+                    queue.add(new State(next, state.at(), list));
+                }
+            }
+        }
+        return learned;
+    }
+
+    /** Pairs (origin, node) where an up node does not learn an up origin's route. */
+    public List<String> unreachable() {
+        List<String> missing = new ArrayList<>();
+        for (String origin : new TreeSet<>(up.keySet())) {
+            Set<String> learners = learners(origin);
+            for (String node : new TreeSet<>(up.keySet())) {
+                if (!learners.contains(node)) {
+                    missing.add(node + " misses " + origin);
+                }
+            }
+        }
+        return missing;
+    }
+}
