@@ -24,6 +24,13 @@ public final class ClusterModel {
         initial.forEach(this::put);
     }
 
+    /** An independent copy, to look ahead without changing this one. */
+    public ClusterModel copy() {
+        ClusterModel copy = new ClusterModel(nodes.values());
+        copy.peers.putAll(peers);
+        return copy;
+    }
+
     public void put(NodeFacts node) {
         nodes.put(node.name(), node);
     }
