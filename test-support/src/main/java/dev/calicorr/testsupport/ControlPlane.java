@@ -166,7 +166,9 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-key-file", workDir.resolve("sa.pub").toString(),
                 "--service-account-signing-key-file", workDir.resolve("sa.key").toString(),
                 "--service-cluster-ip-range", "10.96.0.0/16",
-                "--disable-admission-plugins", "ServiceAccount",
+                // no kubelets and no node lifecycle controller here: nodes would keep the not-ready taint
+                // this plugin puts on every new node; SimulatedNodes sets readiness itself
+                "--disable-admission-plugins", "ServiceAccount,TaintNodesByCondition",
                 "--profiling=false",
                 "--v", "1"));
         awaitReady();

@@ -1,6 +1,9 @@
 package dev.calicorr.routereflector.apply;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.Responses;
 import dev.calicorr.routereflector.kube.BgpPeer;
@@ -17,8 +20,6 @@ import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,14 +80,16 @@ public final class StepExecutor {
     }
 
     private KubernetesObject patchNode(Step.PatchNode step) throws ApiUnavailableException, StepFailedException {
-        Map<String, Object> metadata = new LinkedHashMap<>();
+        JsonObject metadata = new JsonObject();
         if (!step.labels().isEmpty()) {
-            metadata.put("labels", new HashMap<>(step.labels())); // null values remove the key
+            metadata.add("labels", mergePatchOf(step.labels()));
         }
         if (!step.annotations().isEmpty()) {
-            metadata.put("annotations", new HashMap<>(step.annotations()));
+            metadata.add("annotations", mergePatchOf(step.annotations()));
         }
-        String body = gson.toJson(Map.of("metadata", metadata));
+        JsonObject patch = new JsonObject();
+        patch.add("metadata", metadata);
+        String body = patch.toString();
         KubernetesApiResponse<V1Node> response = Responses.call("patching node " + step.node(),
                 () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("node", "patch", response.isSuccess());
@@ -131,6 +134,13 @@ public final class StepExecutor {
         }
         check(response, "delete BGPPeer " + name);
         return null;
+    }
+
+    /** A JSON object where a null value is kept as JSON null: in a merge patch it removes the key. */
+    private static JsonObject mergePatchOf(Map<String, String> values) {
+        JsonObject object = new JsonObject();
+        values.forEach((key, value) -> object.add(key, value == null ? JsonNull.INSTANCE : new JsonPrimitive(value)));
+        return object;
     }
 
     /** Whether the controller may change or delete this peer. */

@@ -1,0 +1,270 @@
+package dev.calicorr.routereflector.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.calicorr.core.kube.ConfigurationStore;
+import dev.calicorr.core.kube.KubeControllersConfiguration;
+import dev.calicorr.core.runtime.Host;
+import dev.calicorr.core.runtime.HostOptions;
+import dev.calicorr.routereflector.RouteReflectorPlugin;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
+import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.BgpPeerList;
+import dev.calicorr.routereflector.kube.NodeFactsReader;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.Planner;
+import dev.calicorr.routereflector.sim.Bgp;
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.RealControlPlane;
+import dev.calicorr.testsupport.SimulatedNodes;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The route reflector controller in the host, against the real apiserver, as the controller's RBAC identity. */
+@RealControlPlane
+class RouteReflectorIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final List<String> ZONES = List.of("a", "b", "c");
+    private static final String RR = RouteReflectorConfig.DEFAULT_RR_LABEL_KEY;
+
+    private Host host;
+
+    @AfterEach
+    void stop() {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    private void startController(ControlPlane cp, Map<String, Object> section) throws Exception {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("prometheusMetricsPort", 0);
+        spec.put("controllers", Map.of("routereflector", section));
+        var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
+        assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+        HostOptions options = HostOptions.defaults(Map.of("ENABLED_CONTROLLERS", "routereflector"), "it")
+                .withHealth("127.0.0.1", 0)
+                .withLease("kube-system", "calico-rr-controller", Duration.ofSeconds(4), Duration.ofSeconds(3),
+                        Duration.ofMillis(500));
+        host = new Host(options, cp.controllerClient(), cp.newControllerClient(), List.of(new RouteReflectorPlugin()),
+                () -> { });
+        host.start();
+    }
+
+    private static GenericKubernetesApi<KubeControllersConfiguration, ?> configs(ControlPlane cp) {
+        return ConfigurationStore.api(cp.adminClient());
+    }
+
+    private static GenericKubernetesApi<BgpPeer, BgpPeerList> peers(ControlPlane cp) {
+        return new GenericKubernetesApi<>(BgpPeer.class, BgpPeerList.class, "crd.projectcalico.org", "v1", "bgppeers",
+                cp.adminClient());
+    }
+
+    private static void editSection(ControlPlane cp, String json) {
+        var response = configs(cp).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                new V1Patch("{\"spec\":{\"controllers\":{\"routereflector\":" + json + "}}}"));
+        assertThat(response.isSuccess()).as("%s", response.getStatus()).isTrue();
+    }
+
+    /** What the API server holds now, read as the planner would. */
+    private static ClusterSnapshot observed(ControlPlane cp) {
+        List<NodeFacts> nodes = new SimulatedNodes(cp.adminClient()).list().stream().map(NodeFactsReader::read).toList();
+        List<PeerFacts> owned = new ArrayList<>();
+        for (BgpPeer peer : peers(cp).list().getObject().getItems()) {
+            if (StepExecutor.isOwned(peer)) {
+                owned.add(new PeerFacts(peer.getMetadata().getName(), peer.getSpec().getNodeSelector(),
+                        peer.getSpec().getPeerSelector()));
+            }
+        }
+        return new ClusterSnapshot(nodes, owned);
+    }
+
+    /** Waits until the cluster is what the planner wants, with {@code reflectors} RRs. */
+    private static ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors)
+            throws Exception {
+        RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            ClusterSnapshot snapshot = observed(cp);
+            Plan plan = Planner.plan(snapshot, config, Instant.now());
+            long rrs = snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)
+                    && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)).count();
+            if (plan.steps().isEmpty() && rrs == reflectors) {
+                return snapshot;
+            }
+            last = rrs + " RRs, pending: " + plan.steps();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no convergence to " + reflectors + " RRs within " + TIMEOUT + ": " + last);
+    }
+
+    private static Map<String, Long> reflectorsPerZone(ClusterSnapshot snapshot) {
+        return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR))
+                .collect(Collectors.groupingBy(n -> n.labels().get(SimulatedNodes.ZONE_LABEL), TreeMap::new,
+                        Collectors.counting()));
+    }
+
+    @Test
+    void aSixtyNodeThreeZoneClusterConvergesToACorrectMultiTopology(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 60, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.1, "removalDelay", "2s");
+        startController(cp, section);
+
+        ClusterSnapshot snapshot = awaitTopology(cp, section, 6);
+        assertThat(reflectorsPerZone(snapshot)).containsExactly(Map.entry("a", 2L), Map.entry("b", 2L), Map.entry("c", 2L));
+        assertThat(snapshot.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION))
+                .filter(id -> id != null)).containsExactlyInAnyOrder("224.0.0.1", "224.0.0.2", "224.0.0.3", "224.0.0.4",
+                "224.0.0.5", "224.0.0.6");
+        assertThat(snapshot.ownedPeers()).hasSizeBetween(2, 13);
+        assertThat(snapshot.nodes()).filteredOn(n -> !n.labels().containsKey(RR))
+                .allMatch(n -> n.labels().containsKey(Names.GROUP_LABEL));
+        // route reflection itself: every node learns every other node's routes, mesh on or off
+        assertThat(new Bgp(snapshot.nodes(), snapshot.ownedPeers(), true, Set.of()).unreachable()).isEmpty();
+        assertThat(new Bgp(snapshot.nodes(), snapshot.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+        // promotions are told on the nodes
+        await("promotion Events", () -> events(cp).stream().anyMatch(e -> "RouteReflectorPromoted".equals(e.getReason())
+                && e.getInvolvedObject().getKind().equals("Node")));
+        // the effective config is reported beside upstream in our annotation
+        await("running config annotation", () -> String.valueOf(configs(cp).get("default").getObject().getMetadata()
+                .getAnnotations()).contains("\"ratio\":0.1"));
+    }
+
+    @Test
+    void theTopologyFollowsNodesAddedRemovedAndCordoned(ControlPlane cp) throws Exception {
+        SimulatedNodes nodes = new SimulatedNodes(cp.adminClient());
+        nodes.createMany("node", 0, 60, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.1, "removalDelay", "2s");
+        startController(cp, section);
+        awaitTopology(cp, section, 6);
+
+        nodes.createMany("node", 60, 30, ZONES);
+        ClusterSnapshot grown = awaitTopology(cp, section, 9);
+        assertThat(reflectorsPerZone(grown)).containsExactly(Map.entry("a", 3L), Map.entry("b", 3L), Map.entry("c", 3L));
+
+        for (int i = 45; i < 90; i++) {
+            nodes.delete(String.format("node-%03d", i));
+        }
+        awaitTopology(cp, section, 5); // 45 nodes * 0.1 = 4.5 -> 5
+
+        String cordoned = observed(cp).nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name)
+                .sorted().findFirst().orElseThrow();
+        nodes.cordon(cordoned, true);
+        ClusterSnapshot after = awaitTopology(cp, section, 5);
+        assertThat(after.nodes()).filteredOn(n -> n.name().equals(cordoned)).singleElement()
+                .satisfies(n -> assertThat(n.labels()).doesNotContainKey(RR).containsKey(Names.GROUP_LABEL));
+        assertThat(new Bgp(after.nodes(), after.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+    }
+
+    @Test
+    void editsOfMinRatioZoneLabelAndTopologyTakeEffectLive(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+        Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.1, "removalDelay", "1s"));
+        startController(cp, section);
+        awaitTopology(cp, section, 3);
+
+        section.put("min", 5);
+        editSection(cp, "{\"min\":5}");
+        awaitTopology(cp, section, 5);
+
+        section.put("ratio", 0.3);
+        editSection(cp, "{\"ratio\":0.3}");
+        awaitTopology(cp, section, 9);
+
+        section.put("zoneLabel", "");
+        editSection(cp, "{\"zoneLabel\":\"\"}");
+        awaitTopology(cp, section, 9);
+
+        section.put("topologyType", "single");
+        editSection(cp, "{\"topologyType\":\"single\"}");
+        ClusterSnapshot single = awaitTopology(cp, section, 9);
+        assertThat(single.ownedPeers()).extracting(PeerFacts::name).containsExactlyInAnyOrder("rrc-mesh", "rrc-clients");
+        assertThat(single.nodes()).noneMatch(n -> n.labels().containsKey(Names.GROUP_LABEL));
+        assertThat(single.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION))
+                .filter(id -> id != null).distinct()).containsExactly("224.0.0.0");
+        assertThat(new Bgp(single.nodes(), single.ownedPeers(), true, Set.of()).unreachable()).isEmpty();
+    }
+
+    @Test
+    void aBadEditIsRejectedWithAnEventAndTheTopologyStays(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.1);
+        startController(cp, section);
+        ClusterSnapshot before = awaitTopology(cp, section, 3);
+
+        editSection(cp, "{\"nodeSelector\":\"rr-pool == \",\"ratio\":0.5}");
+        await("an Event names the field", () -> events(cp).stream().anyMatch(e -> "InvalidConfiguration".equals(e.getReason())
+                && e.getMessage().contains("spec.controllers.routereflector.nodeSelector")));
+        Thread.sleep(1000); // give a (wrong) reaction time to show
+        ClusterSnapshot after = awaitTopology(cp, section, 3);
+        assertThat(reflectorNames(after)).isEqualTo(reflectorNames(before));
+
+        // the apiserver itself refuses what the schema can check
+        var refused = configs(cp).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                new V1Patch("{\"spec\":{\"controllers\":{\"routereflector\":{\"min\":7,\"max\":4}}}}"));
+        assertThat(refused.isSuccess()).isFalse();
+        assertThat(refused.getStatus().getMessage()).contains("min must not be greater than max");
+    }
+
+    @Test
+    void aUserMadeBgpPeerIsNeverTouched(ControlPlane cp) throws Exception {
+        BgpPeer user = new BgpPeer(new V1ObjectMeta().name("user-peer"), new BgpPeer.Spec("all()", "has(tor)"));
+        String version = peers(cp).create(user).getObject().getMetadata().getResourceVersion();
+        BgpPeer legacy = new BgpPeer(new V1ObjectMeta().name("rrs-to-rrs"), new BgpPeer.Spec("has(x)", "has(x)"));
+        assertThat(peers(cp).create(legacy).isSuccess()).isTrue();
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 12, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.25);
+        startController(cp, section);
+        awaitTopology(cp, section, 3);
+        editSection(cp, "{\"topologyType\":\"single\"}");
+        awaitTopology(cp, Map.of("ratio", 0.25, "topologyType", "single"), 3);
+
+        assertThat(peers(cp).get("user-peer").getObject().getMetadata().getResourceVersion()).isEqualTo(version);
+        assertThat(peers(cp).get("rrs-to-rrs").isSuccess()).isTrue();
+        await("the legacy peer is reported", () -> events(cp).stream()
+                .anyMatch(e -> "LegacyPeerFound".equals(e.getReason())));
+    }
+
+    private static Set<String> reflectorNames(ClusterSnapshot snapshot) {
+        return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name)
+                .collect(Collectors.toSet());
+    }
+
+    private static List<CoreV1Event> events(ControlPlane cp) {
+        try {
+            return new CoreV1Api(cp.adminClient()).listNamespacedEvent("default").execute().getItems();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out after " + TIMEOUT + " waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
