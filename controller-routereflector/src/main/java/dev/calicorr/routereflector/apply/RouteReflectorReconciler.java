@@ -3,11 +3,11 @@ package dev.calicorr.routereflector.apply;
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.LiveCluster;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.NodeFacts;
-import dev.calicorr.routereflector.model.PeerFacts;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -119,15 +119,7 @@ public final class RouteReflectorReconciler implements Reconciler {
         for (V1Node node : nodes.list()) {
             nodeFacts.add(NodeFactsReader.read(node));
         }
-        List<PeerFacts> owned = new ArrayList<>();
-        for (BgpPeer peer : peers.list()) {
-            if (StepExecutor.isOwned(peer) && peer.getSpec() != null) {
-                owned.add(new PeerFacts(peer.getMetadata().getName(),
-                        Objects.toString(peer.getSpec().getNodeSelector(), ""),
-                        Objects.toString(peer.getSpec().getPeerSelector(), "")));
-            }
-        }
-        return new ClusterSnapshot(nodeFacts, owned);
+        return new ClusterSnapshot(nodeFacts, LiveCluster.owned(peers.list()));
     }
 
     private int apply(Plan plan) throws ApiUnavailableException, StepExecutor.StepFailedException {

@@ -93,6 +93,11 @@ public final class StepExecutor {
         KubernetesApiResponse<V1Node> response = Responses.call("patching node " + step.node(),
                 () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("node", "patch", response.isSuccess());
+        if (response.getHttpStatusCode() == 404) {
+            // deleted since the plan was made: nothing to change there; the next plan accounts for it
+            log.debug("node {} is gone; skipped {}", step.node(), step);
+            return null;
+        }
         return check(response, "patch node " + step.node());
     }
 

@@ -11,7 +11,7 @@ import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.BgpPeerList;
-import dev.calicorr.routereflector.kube.NodeFactsReader;
+import dev.calicorr.routereflector.kube.LiveCluster;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
@@ -86,17 +86,8 @@ class RouteReflectorIT {
         assertThat(response.isSuccess()).as("%s", response.getStatus()).isTrue();
     }
 
-    /** What the API server holds now, read as the planner would. */
     private static ClusterSnapshot observed(ControlPlane cp) {
-        List<NodeFacts> nodes = new SimulatedNodes(cp.adminClient()).list().stream().map(NodeFactsReader::read).toList();
-        List<PeerFacts> owned = new ArrayList<>();
-        for (BgpPeer peer : peers(cp).list().getObject().getItems()) {
-            if (StepExecutor.isOwned(peer)) {
-                owned.add(new PeerFacts(peer.getMetadata().getName(), peer.getSpec().getNodeSelector(),
-                        peer.getSpec().getPeerSelector()));
-            }
-        }
-        return new ClusterSnapshot(nodes, owned);
+        return LiveCluster.read(cp.adminClient());
     }
 
     /** Waits until the cluster is what the planner wants, with {@code reflectors} RRs. */
