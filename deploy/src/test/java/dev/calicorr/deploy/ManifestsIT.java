@@ -1,0 +1,64 @@
+package dev.calicorr.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.ProcessResult;
+import dev.calicorr.testsupport.RealControlPlane;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** deploy/ against the real apiserver: valid manifests, and a KubeControllersConfiguration schema that keeps and checks our section. */
+@RealControlPlane
+class ManifestsIT {
+
+    @Test
+    void theKustomizationIsAcceptedByTheApiServer(ControlPlane cp) {
+        ProcessResult result = cp.kubectl("apply", "-k", cp.repo().resolve("deploy").toString(), "--dry-run=server");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).contains("deployment.apps/calico-rr-controller created (server dry run)")
+                .contains("clusterrole.rbac.authorization.k8s.io/calico-rr-controller");
+    }
+
+    @Test
+    void ourSectionIsStoredNotPruned(ControlPlane cp) throws Exception {
+        ProcessResult applied = apply(cp, "ratio: 0.25\n      topologyType: single\n      removalDelay: 30s\n"
+                + "      tolerations: [example.com/maintenance]");
+        assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+        var stored = new DynamicKubernetesApi("crd.projectcalico.org", "v1", "kubecontrollersconfigurations",
+                cp.adminClient()).get("default").getObject().getRaw();
+        var section = stored.getAsJsonObject("spec").getAsJsonObject("controllers").getAsJsonObject("routereflector");
+        assertThat(section.get("ratio").getAsDouble()).isEqualTo(0.25);
+        assertThat(section.get("topologyType").getAsString()).isEqualTo("single");
+        assertThat(section.getAsJsonArray("tolerations").get(0).getAsString()).isEqualTo("example.com/maintenance");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = "=>", value = {
+        "ratio: 2                 => spec.controllers.routereflector.ratio",
+        "min: 0                   => spec.controllers.routereflector.min",
+        "topologyType: ring       => spec.controllers.routereflector.topologyType",
+        "clusterId: not-an-ip     => spec.controllers.routereflector.clusterId",
+        "'min: 5\n      max: 4'   => min must not be greater than max",
+    })
+    void valuesOutOfBoundsAreRefusedNamingTheField(String section, String message, ControlPlane cp) throws Exception {
+        ProcessResult result = apply(cp, section);
+        assertThat(result.exitCode()).isNotZero();
+        assertThat(result.stderr()).contains(message);
+    }
+
+    private static ProcessResult apply(ControlPlane cp, String section) throws Exception {
+        Path file = Files.createTempFile("kcc", ".yaml");
+        Files.writeString(file, "apiVersion: crd.projectcalico.org/v1\nkind: KubeControllersConfiguration\n"
+                + "metadata:\n  name: default\nspec:\n  controllers:\n    routereflector:\n      " + section + "\n");
+        try {
+            return cp.kubectl("apply", "-f", file.toString());
+        } finally {
+            Files.delete(file);
+        }
+    }
+}
