@@ -50,7 +50,8 @@ public final class RouteReflectorController implements ManagedController<RouteRe
         GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
         reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
                 new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics), context.events(), metrics,
-                new LegacyPeers(peerApi, context.events(), context.dryRun()), Clock.systemUTC());
+                new LegacyPeers(peerApi, context.events(), context.dryRun()),
+                new TopologyReport(context.apiClient(), context.dryRun()), Clock.systemUTC());
         queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(),
                 new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30)));
         controller = ControllerBuilder.defaultBuilder(context.informerFactory())

@@ -55,6 +55,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final EventRecorder events;
     private final RouteReflectorMetrics metrics;
     private final LegacyPeers legacyPeers;
+    private final TopologyReport topologyReport;
     private final Clock clock;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
@@ -66,7 +67,7 @@ public final class RouteReflectorReconciler implements Reconciler {
 
     public RouteReflectorReconciler(Indexer<V1Node> nodes, Indexer<BgpPeer> peers, Supplier<RouteReflectorConfig> config,
             StepExecutor executor, EventRecorder events, RouteReflectorMetrics metrics, LegacyPeers legacyPeers,
-            Clock clock) {
+            TopologyReport topologyReport, Clock clock) {
         this.nodes = nodes;
         this.peers = peers;
         this.config = config;
@@ -74,6 +75,7 @@ public final class RouteReflectorReconciler implements Reconciler {
         this.events = events;
         this.metrics = metrics;
         this.legacyPeers = legacyPeers;
+        this.topologyReport = topologyReport;
         this.clock = clock;
     }
 
@@ -93,6 +95,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
                     plan.summary().clientsPerReflector(), plan.summary().peerCount());
             if (plan.steps().isEmpty()) {
+                topologyReport.report(plan.summary(), current);
                 legacyPeers.handle(peers.list(), current.adoptLegacyPeers());
             } else {
                 log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);

@@ -1,7 +1,6 @@
 package dev.calicorr.routereflector.kube;
 
-import dev.calicorr.core.kube.CalicoApi;
-import io.kubernetes.client.common.KubernetesObject;
+import dev.calicorr.core.kube.CalicoResource;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 
 /**
@@ -9,36 +8,19 @@ import io.kubernetes.client.openapi.models.V1ObjectMeta;
  * fields this controller sets. Our writes are merge patches of these fields, so fields we do not
  * model are never dropped from an object.
  */
-public class BgpPeer implements KubernetesObject {
+public class BgpPeer extends CalicoResource {
     public static final String PLURAL = "bgppeers";
     public static final String KIND = "BGPPeer";
 
-    private String apiVersion = CalicoApi.API_VERSION;
-    private String kind = KIND;
-    private V1ObjectMeta metadata;
     private Spec spec;
 
     public BgpPeer() {
+        super(KIND, null);
     }
 
     public BgpPeer(V1ObjectMeta metadata, Spec spec) {
-        this.metadata = metadata;
+        super(KIND, metadata);
         this.spec = spec;
-    }
-
-    @Override
-    public V1ObjectMeta getMetadata() {
-        return metadata;
-    }
-
-    @Override
-    public String getApiVersion() {
-        return apiVersion;
-    }
-
-    @Override
-    public String getKind() {
-        return kind;
     }
 
     public Spec getSpec() {

@@ -8,6 +8,8 @@ import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.selector.Selector;
+import dev.calicorr.routereflector.selector.SelectorParseException;
 import dev.calicorr.routereflector.selector.Selectors;
 import java.time.Duration;
 import java.time.Instant;
@@ -375,6 +377,7 @@ public final class Planner {
             List<Step> unserve = new ArrayList<>();
             List<Step> unlabel = new ArrayList<>();
             String rrKey = config.routeReflectorLabelKey();
+            List<Map<String, String>> reflectorLabels = new ArrayList<>();
             for (View view : views) {
                 if (view.role == Role.FOREIGN) {
                     continue;
@@ -401,6 +404,19 @@ public final class Planner {
                 }
                 Map<String, String> labelDiff = diff(labels, wantLabels);
                 Map<String, String> annotationDiff = diff(annotations, wantAnnotations);
+                if (view.isRr() && view.alive()) {
+                    Map<String, String> after = new HashMap<>(labels);
+                    wantLabels.forEach((key, value) -> {
+                        if (value == null) {
+                            after.remove(key);
+                        } else {
+                            after.put(key, value);
+                        }
+                    });
+                    reflectorLabels.add(after);
+                } else if (view.role == Role.DEMOTE && view.alive()) {
+                    reflectorLabels.add(labels); // still serving until the end of this plan
+                }
                 if (labelDiff.isEmpty() && annotationDiff.isEmpty()) {
                     continue;
                 }
@@ -443,7 +459,16 @@ public final class Planner {
                 if (observed == null) {
                     peerWrites.add(new Step.CreatePeer(peer, "topology"));
                 } else if (!observed.equals(peer)) {
-                    peerWrites.add(new Step.UpdatePeer(peer, "topology"));
+                    if (!observed.nodeSelector().equals(peer.nodeSelector()) || widens(observed, peer, reflectorLabels)) {
+                        peerWrites.add(new Step.UpdatePeer(peer, "topology"));
+                    } else {
+                        // Narrowing drops RRs the clients still use: first peer with old and new RRs
+                        // (the new ones serve before the clients move), narrow only after that.
+                        peerWrites.add(new Step.UpdatePeer(new PeerFacts(peer.name(), peer.nodeSelector(),
+                                "(" + observed.peerSelector() + ") || (" + peer.peerSelector() + ")"),
+                                "topology (old and new RRs while the new ones start serving)"));
+                        cleanup.add(new Step.UpdatePeer(peer, "topology"));
+                    }
                 }
             }
             observedPeers.keySet().stream().filter(name -> !wanted.contains(name))
@@ -458,6 +483,24 @@ public final class Planner {
             steps.addAll(unserve);
             steps.addAll(unlabel);
             return steps;
+        }
+
+        /** Whether every live RR the observed peer selects is still selected by the desired one. */
+        private static boolean widens(PeerFacts observed, PeerFacts desired, List<Map<String, String>> reflectorLabels) {
+            Selector before;
+            Selector after;
+            try {
+                before = Selector.parse(observed.peerSelector());
+                after = Selector.parse(desired.peerSelector());
+            } catch (SelectorParseException e) {
+                return true; // not ours to keep: a plain replacement
+            }
+            for (Map<String, String> labels : reflectorLabels) {
+                if (before.matches(labels) && !after.matches(labels)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static Map<String, String> diff(Map<String, String> current, Map<String, String> wanted) {

@@ -57,6 +57,10 @@ class RouteReflectorIT {
     }
 
     private void startController(ControlPlane cp, Map<String, Object> section) throws Exception {
+        startController(cp, section, false);
+    }
+
+    private void startController(ControlPlane cp, Map<String, Object> section, boolean dryRun) throws Exception {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("prometheusMetricsPort", 0);
         spec.put("controllers", Map.of("routereflector", section));
@@ -64,6 +68,7 @@ class RouteReflectorIT {
         assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
         HostOptions options = HostOptions.defaults(Map.of("ENABLED_CONTROLLERS", "routereflector"), "it")
                 .withHealth("127.0.0.1", 0)
+                .withModes(dryRun, false)
                 .withLease("kube-system", "calico-rr-controller", Duration.ofSeconds(4), Duration.ofSeconds(3),
                         Duration.ofMillis(500));
         host = new Host(options, cp.controllerClient(), cp.newControllerClient(), List.of(new RouteReflectorPlugin()),
@@ -139,6 +144,8 @@ class RouteReflectorIT {
         // the effective config is reported beside upstream in our annotation
         await("running config annotation", () -> String.valueOf(configs(cp).get("default").getObject().getMetadata()
                 .getAnnotations()).contains("\"ratio\":0.1"));
+        await("topology annotation", () -> String.valueOf(configs(cp).get("default").getObject().getMetadata()
+                .getAnnotations().get(TopologyReport.ANNOTATION)).contains("\"routeReflectors\":6"));
     }
 
     @Test
@@ -234,6 +241,21 @@ class RouteReflectorIT {
         assertThat(peers(cp).get("rrs-to-rrs").isSuccess()).isTrue();
         await("the legacy peer is reported", () -> events(cp).stream()
                 .anyMatch(e -> "LegacyPeerFound".equals(e.getReason())));
+    }
+
+    @Test
+    void dryRunPlansAndWritesNothing(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 12, ZONES);
+        startController(cp, Map.of("ratio", 0.25), true);
+        await("a reconcile ran", () -> host.registry().scrape().stream()
+                .filter(m -> m.getMetadata().getName().equals("calico_rr_reconcile_duration_seconds"))
+                .map(m -> (io.prometheus.metrics.model.snapshots.HistogramSnapshot) m)
+                .anyMatch(h -> h.getDataPoints().stream().anyMatch(d -> d.getCount() > 0)));
+        ClusterSnapshot snapshot = observed(cp);
+        assertThat(snapshot.nodes()).noneMatch(n -> n.labels().containsKey(RR)
+                || n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION));
+        assertThat(snapshot.ownedPeers()).isEmpty();
+        assertThat(cp.kubectl("get", "leases", "-n", "kube-system", "calico-rr-controller").exitCode()).isNotZero();
     }
 
     private static Set<String> reflectorNames(ClusterSnapshot snapshot) {

@@ -31,7 +31,7 @@ class PlannerPropertiesTest {
     private static final Instant T0 = PlannerTest.T0;
     private static final String RR = RouteReflectorConfig.DEFAULT_RR_LABEL_KEY;
 
-    @Property(tries = 60)
+    @Property(tries = 200)
     void randomEventSequencesKeepEveryInvariant(@ForAll @IntRange(min = 3, max = 120) int size,
             @ForAll @IntRange(min = 1, max = 5) int zoneCount, @ForAll long seed) {
         runScenario(size, zoneCount, seed, 25, true);

@@ -323,6 +323,20 @@ class PlannerTest {
     }
 
     @Test
+    void narrowingAGroupPeerFirstWidensThenNarrowsAfterClientsMoved() {
+        ClusterModel model = new ClusterModel(nodes(30, "a", "b", "c"));
+        RouteReflectorConfig three = config(0.2, 3, 10);
+        Convergence.converge(model, three, T0, 3);
+        RouteReflectorConfig one = three.toBuilder().routeReflectorsPerNode(1).build();
+        Plan plan = Convergence.applyOnce(model, one, T0); // checks no client loses its last RR at any step
+        List<String> updates = plan.steps().stream().filter(s -> s instanceof Step.UpdatePeer)
+                .map(s -> ((Step.UpdatePeer) s).peer().peerSelector()).toList();
+        assertThat(updates).anyMatch(selector -> selector.contains(") || ("));
+        assertThat(Planner.plan(model.snapshot(), one, T0).steps()).isEmpty();
+        assertThat(model.peers()).allMatch(p -> !p.peerSelector().contains("||"));
+    }
+
+    @Test
     void aStableClusterReplansToNothing() {
         ClusterModel model = new ClusterModel(nodes(200, "a", "b", "c", "d"));
         RouteReflectorConfig config = config(0.05, 3, 10);

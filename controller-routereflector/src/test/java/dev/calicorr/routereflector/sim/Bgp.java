@@ -85,39 +85,40 @@ public final class Bgp {
         return up.keySet();
     }
 
-    /** The up nodes that learn the route of {@code origin}. */
+    /**
+     * The up nodes that learn the route of {@code origin}. Like BGP, each node keeps one best route
+     * (the first offer it accepts, in order of path length, ties to the lower peer name) and
+     * advertises only that one, by the iBGP and route reflection rules.
+     */
     public Set<String> learners(String origin) {
-        record State(String at, String from, String clusterList) { }
+        record Offer(String to, String from, List<String> clusterList) { }
         Set<String> learned = new TreeSet<>();
         learned.add(origin);
-        Set<State> seen = new HashSet<>();
-        Deque<State> queue = new ArrayDeque<>();
-        for (String peer : sessionsOf(origin)) {
-            queue.add(new State(peer, origin, ""));
-        }
+        Deque<Offer> queue = new ArrayDeque<>();
+        new TreeSet<>(sessionsOf(origin)).forEach(peer -> queue.add(new Offer(peer, origin, List.of())));
         while (!queue.isEmpty()) {
-            State state = queue.poll();
-            if (!seen.add(state)) {
+            Offer offer = queue.poll();
+            if (learned.contains(offer.to())) {
                 continue;
             }
-            NodeFacts at = up.get(state.at());
-            String ownId = clusterId(at);
-            if (ownId != null && List.of(state.clusterList().split(",")).contains(ownId)) {
-                continue; // CLUSTER_LIST loop prevention
+            String ownId = clusterId(up.get(offer.to()));
+            if (ownId != null && offer.clusterList().contains(ownId)) {
+                continue; // CLUSTER_LIST loop prevention: rejected, a later offer may still come
             }
-            learned.add(state.at());
+            learned.add(offer.to());
             if (ownId == null) {
                 continue; // a non-reflector never passes an iBGP route on
             }
-            boolean fromClient = !ownId.equals(clusterId(up.get(state.from())));
-            String list = state.clusterList().isEmpty() ? ownId : state.clusterList() + "," + ownId;
-            for (String next : sessionsOf(state.at())) {
-                if (next.equals(state.from()) || next.equals(origin)) {
+            boolean fromClient = !ownId.equals(clusterId(up.get(offer.from())));
+            List<String> list = new ArrayList<>(offer.clusterList());
+            list.add(ownId);
+            for (String next : new TreeSet<>(sessionsOf(offer.to()))) {
+                if (next.equals(offer.from()) || learned.contains(next)) {
                     continue;
                 }
                 boolean toClient = !ownId.equals(clusterId(up.get(next)));
                 if (fromClient || toClient) {
-                    queue.add(new State(next, state.at(), list));
+                    queue.add(new Offer(next, offer.to(), List.copyOf(list)));
                 }
             }
         }

@@ -1,0 +1,4 @@
+/**
+ * Liveness and readiness endpoints for Kubernetes probes.
+ */
+package dev.calicorr.core.health;

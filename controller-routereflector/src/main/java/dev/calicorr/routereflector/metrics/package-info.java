@@ -1,0 +1,4 @@
+/**
+ * The controller's Prometheus metrics (design section 6).
+ */
+package dev.calicorr.routereflector.metrics;

@@ -1,0 +1,4 @@
+/**
+ * The local demo behind ./demo.sh.
+ */
+package dev.calicorr.demo;
