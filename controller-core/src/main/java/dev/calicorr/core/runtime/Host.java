@@ -122,19 +122,8 @@ public final class Host implements AutoCloseable {
         } catch (FatalConfigException e) {
             throw new HostStartException("cannot run: " + e.getMessage(), e);
         } catch (InvalidConfigException e) {
-            // A bad shared field (say logSeverityScreen) must not stop the controllers: run on the
-            // defaults for the host's own fields and say so; the controller sections still apply.
-            metrics.configRejected("host");
-            log.error("rejected configuration field={} reason=\"{}\"; the host uses its defaults until it is fixed",
-                    e.field(), e.getMessage());
-            try {
-                Map<String, Object> controllersOnly = initial.getSpec() == null || !initial.getSpec().containsKey("controllers")
-                        ? Map.of() : Map.of("controllers", initial.getSpec().get("controllers"));
-                hostConfig = HostConfigParser.parse(controllersOnly, options.environment(), plugins.keySet());
-            } catch (InvalidConfigException again) {
-                throw new HostStartException("cannot run with KubeControllersConfiguration/default: "
-                        + again.getMessage(), again);
-            }
+            // Only reachable with a CRD that does not validate these fields (ours and Calico's do).
+            throw new HostStartException("cannot run with KubeControllersConfiguration/default: " + e.getMessage(), e);
         }
         LogLevels.apply(hostConfig.logLevel());
 

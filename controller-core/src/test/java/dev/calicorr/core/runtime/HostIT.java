@@ -164,21 +164,6 @@ class HostIT {
     }
 
     @Test
-    void aBadSharedFieldAtStartIsReportedAndTheControllersStillRun(ControlPlane cp) throws Exception {
-        configs(cp).create(new KubeControllersConfiguration(new io.kubernetes.client.openapi.models.V1ObjectMeta()
-                .name("default"), Map.of("prometheusMetricsPort", 0, "logSeverityScreen", "Loud",
-                "controllers", Map.of("recording", Map.of("message", "still-runs")))));
-        RecordingPlugin plugin = new RecordingPlugin();
-        Host host = start(cp, plugin, Map.of(), true, "a", () -> { });
-        await("the controller runs", () -> plugin.running.getCount() == 0);
-        assertThat(plugin.configs).containsExactly("still-runs");
-        var rejected = (io.prometheus.metrics.model.snapshots.CounterSnapshot) host.registry().scrape().stream()
-                .filter(m -> m.getMetadata().getName().equals("calico_rr_config_rejected")).findFirst().orElseThrow();
-        assertThat(rejected.getDataPoints()).anyMatch(d -> "host".equals(d.getLabels().get("controller"))
-                && d.getValue() == 1.0);
-    }
-
-    @Test
     void anUnknownControllerNameStopsTheStartWithOneClearMessage(ControlPlane cp) {
         assertThatThrownBy(() -> start(cp, new RecordingPlugin(), Map.of("ENABLED_CONTROLLERS", "recording,nodes"),
                 true, "a", () -> { }))
