@@ -343,8 +343,13 @@ public final class Host implements AutoCloseable {
             }
             leading = true;
             metrics.leader(true);
-            log.info("became leader identity={} lease={}/{}; starting controllers", options.identity(),
-                    options.leaseNamespace(), options.leaseName());
+            if (options.dryRun()) {
+                log.info("dry run identity={}: no leader election, no writes; starting controllers to plan",
+                        options.identity());
+            } else {
+                log.info("became leader identity={} lease={}/{}; starting controllers", options.identity(),
+                        options.leaseNamespace(), options.leaseName());
+            }
             slots.values().forEach(PluginSlot::run);
             reportRunningConfig();
         });
