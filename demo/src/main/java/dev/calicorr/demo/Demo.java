@@ -55,13 +55,12 @@ public final class Demo {
         ControlPlane cp = ControlPlane.start(Paths.get("target", "demo"));
         Host[] host = new Host[1];
         CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        cp.onStop(() -> { // on Ctrl-C too: the host hands its Lease back while the API still answers
             if (host[0] != null) {
                 host[0].close();
             }
-            cp.close();
             done.countDown();
-        }, "demo-stop"));
+        });
         System.out.println("  API " + cp.url() + "   kubeconfig " + cp.adminKubeconfig());
         new Demo(cp).run(count, host);
         if (keepRunning) {
@@ -70,7 +69,6 @@ public final class Demo {
             done.await();
         } else {
             banner("done; stopping (run ./demo.sh --keep-running to explore with kubectl)");
-            host[0].close(); // host first, while the API still answers: it hands the Lease back
             cp.close();
         }
         System.exit(0);

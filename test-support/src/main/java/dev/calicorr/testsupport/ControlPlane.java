@@ -62,6 +62,7 @@ public final class ControlPlane implements AutoCloseable {
     private ApiClient admin;
     private ApiClient controller;
     private final Thread shutdownHook = new Thread(this::stop, "control-plane-stop");
+    private final List<Runnable> beforeStop = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ControlPlane(Path repoRoot, Path binDir, Path workDir) {
         this.repoRoot = repoRoot;
@@ -369,8 +370,18 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} when the control plane stops, before its processes do (also on Ctrl-C):
+     * clients such as a controller shut down while the API still answers.
+     */
+    public void onStop(Runnable action) {
+        beforeStop.add(action);
+    }
+
     /** Stops both processes (SIGTERM, then SIGKILL after 10 s). Idempotent. */
     public synchronized void stop() {
+        beforeStop.forEach(Runnable::run);
+        beforeStop.clear();
         terminate(apiServer);
         terminate(etcd);
     }
