@@ -2,12 +2,18 @@ package dev.calicorr.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.ProcessResult;
 import dev.calicorr.testsupport.RealControlPlane;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** deploy/ against the real apiserver: valid manifests, and a KubeControllersConfiguration schema that keeps and checks our section. */
 @RealControlPlane
 class ManifestsIT {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @Test
     void theKustomizationIsAcceptedByTheApiServer(ControlPlane cp) {
@@ -22,6 +29,47 @@ class ManifestsIT {
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdout()).contains("deployment.apps/calico-rr-controller created (server dry run)")
                 .contains("clusterrole.rbac.authorization.k8s.io/calico-rr-controller");
+    }
+
+    @Test
+    void theShippedCrdIsAStrictSupersetOfCalicos(ControlPlane cp) throws Exception {
+        ProcessResult built = cp.kubectl("kustomize", cp.repo().resolve("deploy/crds").toString());
+        assertThat(built.exitCode()).as(built.stderr()).isZero();
+        JsonNode shipped = null;
+        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(built.stdout())) {
+            while (docs.hasNext()) {
+                JsonNode doc = docs.next();
+                if (doc.at("/metadata/name").asText().startsWith("kubecontrollersconfigurations.")) {
+                    shipped = doc;
+                }
+            }
+        }
+        JsonNode calico = YAML.readTree(cp.repo().resolve(
+                "deploy/crds/calico/crd.projectcalico.org_kubecontrollersconfigurations.yaml").toFile());
+        assertThat(shipped).isNotNull();
+        assertThat(missingFrom(shipped, calico, "")).isEmpty();
+        String controllers = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/controllers";
+        assertThat(shipped.at(controllers + "/properties/routereflector/properties/ratio/maximum").asDouble())
+                .isEqualTo(1.0);
+        assertThat(calico.at(controllers + "/properties/routereflector").isMissingNode()).isTrue();
+    }
+
+    /** Paths of {@code upstream} that {@code ours} lacks or holds with another value. */
+    private static List<String> missingFrom(JsonNode ours, JsonNode upstream, String path) {
+        List<String> missing = new ArrayList<>();
+        if (upstream.isObject()) {
+            upstream.fields().forEachRemaining(field -> missing.addAll(
+                    ours.has(field.getKey()) ? missingFrom(ours.get(field.getKey()), field.getValue(),
+                            path + "/" + field.getKey()) : List.of(path + "/" + field.getKey())));
+        } else if (upstream.isArray()) {
+            for (int i = 0; i < upstream.size(); i++) {
+                missing.addAll(i < ours.size() ? missingFrom(ours.get(i), upstream.get(i), path + "/" + i)
+                        : List.of(path + "/" + i));
+            }
+        } else if (!upstream.equals(ours)) {
+            missing.add(path + " = " + upstream + " but ours is " + ours);
+        }
+        return missing;
     }
 
     @Test

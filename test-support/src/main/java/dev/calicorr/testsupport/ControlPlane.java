@@ -187,9 +187,9 @@ public final class ControlPlane implements AutoCloseable {
         startApiServer();
     }
 
-    /** (Re)applies the CRDs of {@code deploy/crds/} and waits until they are established. */
+    /** (Re)applies the CRDs of {@code deploy/crds/} (a kustomization) and waits until they are established. */
     public void installCrds() {
-        kubectlOrFail("apply", "-f", repoRoot.resolve("deploy/crds").toString());
+        kubectlOrFail("apply", "-k", repoRoot.resolve("deploy/crds").toString());
         kubectlOrFail("wait", "--for", "condition=established", "--timeout", "60s", "crd", "--all");
     }
 
@@ -300,6 +300,11 @@ public final class ControlPlane implements AutoCloseable {
     /** A fresh client as the controller, e.g. for informers that need their own read timeout. */
     public ApiClient newControllerClient() {
         return client(controllerToken);
+    }
+
+    /** A fresh admin client, e.g. for a test's own informers. */
+    public ApiClient newAdminClient() {
+        return client(adminToken);
     }
 
     public Path adminKubeconfig() {
