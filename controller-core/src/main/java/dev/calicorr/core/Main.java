@@ -1,5 +1,7 @@
 package dev.calicorr.core;
 
+import dev.calicorr.core.config.FatalConfigException;
+import dev.calicorr.core.config.SpecFile;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.core.runtime.HostOptions;
 import dev.calicorr.core.runtime.HostStartException;
@@ -45,6 +47,10 @@ public final class Main implements Callable<Integer> {
             + "(beside Calico's calico-kube-controllers, leave this off)")
     boolean standalone;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "a KubeControllersConfiguration spec (YAML or "
+            + "JSON) standing in for what the CR lacks, e.g. a section the installed CRD prunes; read at start")
+    Path configFile;
+
     @Option(names = "--lease-name", defaultValue = HostOptions.DEFAULT_LEASE_NAME, description = "leader Lease name")
     String leaseName;
 
@@ -64,6 +70,14 @@ public final class Main implements Callable<Integer> {
         HostOptions options = HostOptions.defaults(env, identity != null ? identity : defaultIdentity(env))
                 .withHealth(healthAddress, healthPort)
                 .withModes(dryRun, standalone);
+        if (configFile != null) {
+            try {
+                options = options.withFileSpec(SpecFile.read(configFile));
+            } catch (FatalConfigException e) {
+                log.error("cannot run: {}", e.getMessage());
+                return 1;
+            }
+        }
         if (leaseNamespace != null) {
             options = options.withLease(leaseNamespace, leaseName, options.leaseDuration(), options.renewDeadline(),
                     options.retryPeriod());

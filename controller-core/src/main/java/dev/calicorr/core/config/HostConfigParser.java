@@ -102,6 +102,29 @@ public final class HostConfigParser {
         return new HostConfig(logLevel, healthChecks, metricsPort, enabled, sections, used);
     }
 
+    /**
+     * The CR spec with the {@code --config} file standing in for what the CR lacks: a top-level
+     * field, or a whole controller section under {@code controllers}. A section present in the CR
+     * replaces the file's section as a whole, so an edit of the CR reads the same with or without
+     * the file; sections are never mixed field by field.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> withFallback(Map<String, Object> spec, Map<String, Object> fileSpec) {
+        Map<String, Object> cr = spec == null ? Map.of() : spec;
+        if (fileSpec.isEmpty()) {
+            return cr;
+        }
+        Map<String, Object> merged = new LinkedHashMap<>(fileSpec);
+        merged.putAll(cr);
+        if (fileSpec.get("controllers") instanceof Map<?, ?> fileControllers
+                && cr.get("controllers") instanceof Map<?, ?> crControllers) {
+            Map<String, Object> controllers = new LinkedHashMap<>((Map<String, Object>) fileControllers);
+            controllers.putAll((Map<String, Object>) crControllers);
+            merged.put("controllers", controllers);
+        }
+        return merged;
+    }
+
     /** Upstream's severities (Debug, Info, Warning, Error, Fatal, Panic; any case) as SLF4J levels. */
     static String logLevel(String field, String severity) throws InvalidConfigException {
         return switch (severity.trim().toLowerCase(Locale.ROOT)) {

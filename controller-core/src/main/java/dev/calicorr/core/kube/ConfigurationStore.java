@@ -9,10 +9,14 @@ import io.kubernetes.client.util.PatchUtils;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import io.kubernetes.client.util.generic.options.PatchOptions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +78,38 @@ public final class ConfigurationStore {
         }
         throw new ApiUnavailableException("creating KubeControllersConfiguration/default: "
                 + created.getHttpStatusCode() + " " + Responses.message(created), null);
+    }
+
+    /**
+     * Asks the apiserver which fields of a controller's section it would drop: a server-side dry
+     * run of a merge patch that sets every field of {@code probe}, compared with the object it
+     * returns. Nothing is stored, so this is safe on every replica and in dry-run mode.
+     *
+     * @return the pruned field names (empty when the CRD keeps them all), or empty when the
+     *         apiserver refused the probe and nothing can be concluded
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<Set<String>> prunedFields(String controller, Map<String, Object> probe)
+            throws ApiUnavailableException {
+        String patch = gson.toJson(Map.of("spec", Map.of("controllers", Map.of(controller, probe))));
+        PatchOptions dryRun = new PatchOptions();
+        dryRun.setDryRun("All");
+        KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("checking the CRD schema",
+                () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        new V1Patch(patch), dryRun));
+        if (!response.isSuccess()) {
+            log.warn("could not check whether the CRD keeps spec.controllers.{}: HTTP {} {}", controller,
+                    response.getHttpStatusCode(), Responses.message(response));
+            return Optional.empty();
+        }
+        Map<String, Object> spec = response.getObject().getSpec();
+        Object controllers = spec == null ? null : spec.get("controllers");
+        Object kept = controllers instanceof Map<?, ?> map ? map.get(controller) : null;
+        Set<String> pruned = new TreeSet<>(probe.keySet());
+        if (kept instanceof Map<?, ?> section) {
+            pruned.removeAll(((Map<String, Object>) section).keySet());
+        }
+        return Optional.of(pruned);
     }
 
     /**

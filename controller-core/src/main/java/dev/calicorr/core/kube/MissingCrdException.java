@@ -5,7 +5,7 @@ public class MissingCrdException extends Exception {
     private static final long serialVersionUID = 1L;
 
     public MissingCrdException(String plural) {
-        super("the CRD " + CalicoApi.crdName(plural) + " is not installed: apply deploy/crds/ "
-                + "(kubectl apply -k deploy/) or install Calico with its CRDs first");
+        super("the CRD " + CalicoApi.crdName(plural) + " is not installed: install Calico with "
+                + "its CRDs first, or apply ours (kubectl apply -k deploy/crds)");
     }
 }

@@ -13,6 +13,7 @@ public final class HostMetrics {
 
     private final Gauge leader;
     private final Counter rejectedConfigs;
+    private final Gauge sectionPruned;
 
     public HostMetrics(PrometheusRegistry registry) {
         leader = Gauge.builder().name(PREFIX + "leader")
@@ -20,6 +21,11 @@ public final class HostMetrics {
                 .register(registry);
         rejectedConfigs = Counter.builder().name(PREFIX + "config_rejected_total")
                 .help("Configurations rejected as invalid; the last good one stays in force")
+                .labelNames("controller")
+                .register(registry);
+        sectionPruned = Gauge.builder().name(PREFIX + "config_section_pruned")
+                .help("1 when the installed KubeControllersConfiguration CRD drops (part of) the controller's "
+                        + "section, so it runs on environment variables and --config; checked at start")
                 .labelNames("controller")
                 .register(registry);
     }
@@ -30,5 +36,9 @@ public final class HostMetrics {
 
     public void configRejected(String controller) {
         rejectedConfigs.labelValues(controller).inc();
+    }
+
+    public void sectionPruned(String controller, boolean pruned) {
+        sectionPruned.labelValues(controller).set(pruned ? 1 : 0);
     }
 }

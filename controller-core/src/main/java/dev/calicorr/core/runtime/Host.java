@@ -6,6 +6,7 @@ import dev.calicorr.core.config.HostConfigParser;
 import dev.calicorr.core.config.InvalidConfigException;
 import dev.calicorr.core.health.HealthServer;
 import dev.calicorr.core.kube.ApiUnavailableException;
+import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.ConfigurationStore;
 import dev.calicorr.core.kube.KubeControllersConfiguration;
 import dev.calicorr.core.kube.MissingCrdException;
@@ -41,7 +42,11 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,6 +76,7 @@ public final class Host implements AutoCloseable {
     private final Map<String, PluginSlot<?>> slots = new TreeMap<>();
     private final ExecutorService configThread = Executors.newSingleThreadExecutor(daemon("config"));
     private final ConfigurationStore store;
+    private final Set<String> prunedSections = ConcurrentHashMap.newKeySet();
 
     private SharedInformerFactory factory;
     private LegacyEventBroadcaster broadcaster;
@@ -118,7 +124,7 @@ public final class Host implements AutoCloseable {
         KubeControllersConfiguration initial = loadConfigurationWithRetry();
         lastSeen = initial;
         try {
-            hostConfig = HostConfigParser.parse(initial.getSpec(), options.environment(), plugins.keySet());
+            hostConfig = HostConfigParser.parse(spec(initial), options.environment(), plugins.keySet());
         } catch (FatalConfigException e) {
             throw new HostStartException("cannot run: " + e.getMessage(), e);
         } catch (InvalidConfigException e) {
@@ -143,6 +149,9 @@ public final class Host implements AutoCloseable {
             log.warn("no controller enabled: set ENABLED_CONTROLLERS (this process has: {}) or add a section "
                     + "under spec.controllers of KubeControllersConfiguration/default", plugins.keySet());
         }
+        String fallback = "running on environment variables" + (options.fileSpec().isEmpty() ? "" : " and --config")
+                + " instead";
+        enabled.forEach(name -> checkSectionKept(name, initial, fallback));
         applyControllerSections(initial);
         factory.startAllRegisteredInformers();
         startServers();
@@ -202,6 +211,66 @@ public final class Host implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the operator when the installed CRD drops (part of) a controller's section: edits there
+     * would vanish silently, and the controller runs on the environment and {@code --config} instead.
+     *
+     * @return whether the CRD drops fields of the section (false when that could not be checked)
+     */
+    private boolean checkSectionKept(String controller, KubeControllersConfiguration configuration,
+            String meanwhile) {
+        Map<String, Object> probe;
+        try {
+            probe = plugins.get(controller).parseConfig(null, Map.of()).effective();
+        } catch (InvalidConfigException e) {
+            throw new IllegalStateException("defaults of " + controller + " do not parse", e);
+        }
+        Optional<Set<String>> pruned;
+        try {
+            pruned = store.prunedFields(controller, probe);
+        } catch (ApiUnavailableException e) {
+            log.warn("could not check whether the CRD keeps spec.controllers.{}: {}", controller, e.getMessage());
+            return false;
+        }
+        boolean dropped = pruned.map(fields -> !fields.isEmpty()).orElse(false);
+        metrics.sectionPruned(controller, dropped);
+        if (!dropped) {
+            prunedSections.remove(controller);
+            return false;
+        }
+        if (!prunedSections.add(controller)) {
+            return true; // said once already
+        }
+        String what = pruned.get().size() == probe.size() ? "spec.controllers." + controller
+                : "spec.controllers." + controller + " fields " + String.join(", ", new TreeSet<>(pruned.get()));
+        String message = "the installed KubeControllersConfiguration CRD drops " + what + ", so edits there are "
+                + "lost; " + meanwhile + ". Add the section to the CRD: kubectl patch crd " + CalicoApi.crdName(
+                        KubeControllersConfiguration.PLURAL) + " --type json --patch-file "
+                + "deploy/crds/routereflector-section.yaml (see docs/install.md)";
+        log.error("controller={} reason=crd-prunes-section {}", controller, message);
+        events.event(configuration, EventType.Warning, "ConfigurationSectionPruned", "%s", message);
+        return true;
+    }
+
+    /**
+     * A section that vanishes from the CR is most often a CRD re-applied without it (a Calico
+     * upgrade, an operator reverting edits), not an edit: then the controllers keep the section
+     * they had instead of falling back to defaults and reshaping the topology.
+     */
+    private HostConfig keepSectionsTheCrdDropped(HostConfig parsed, KubeControllersConfiguration configuration) {
+        Map<String, Map<String, Object>> sections = new LinkedHashMap<>(parsed.controllerSections());
+        for (String name : slots.keySet()) {
+            Map<String, Object> before = hostConfig.section(name);
+            if (parsed.enabled(name) && before != null && parsed.section(name) == null
+                    && checkSectionKept(name, configuration, "keeping the section the CR showed last")) {
+                sections.put(name, before);
+            }
+        }
+        return sections.equals(parsed.controllerSections()) ? parsed : new HostConfig(parsed.logLevel(),
+                parsed.healthChecks(), parsed.metricsPort(), parsed.enabledControllers(), sections,
+                parsed.environmentUsed());
+    }
+
     private void reject(PluginSlot<?> slot, KubeControllersConfiguration configuration, InvalidConfigException e) {
         if (!slot.firstRejection(e.getMessage())) {
             return;
@@ -245,7 +314,7 @@ public final class Host implements AutoCloseable {
         lastSeen = configuration;
         HostConfig parsed;
         try {
-            parsed = HostConfigParser.parse(configuration.getSpec(), options.environment(), plugins.keySet());
+            parsed = HostConfigParser.parse(spec(configuration), options.environment(), plugins.keySet());
         } catch (InvalidConfigException e) {
             metrics.configRejected("host");
             log.error("rejected configuration field={} reason=\"{}\"; keeping the last good configuration",
@@ -261,17 +330,21 @@ public final class Host implements AutoCloseable {
             log.warn("prometheusMetricsPort changed from {} to {}: takes effect on restart",
                     hostConfig.metricsPort(), parsed.metricsPort());
         }
-        hostConfig = parsed;
+        hostConfig = keepSectionsTheCrdDropped(parsed, configuration);
         applyControllerSections(configuration);
         if (leading) {
             reportRunningConfig(); // also repairs a status someone else rewrote
         }
     }
 
+    private Map<String, Object> spec(KubeControllersConfiguration configuration) {
+        return HostConfigParser.withFallback(configuration.getSpec(), options.fileSpec());
+    }
+
     /** The merged effective configuration, as {@code status.runningConfig} shows it. */
     Map<String, Object> runningConfig() {
         Map<String, Object> running = new LinkedHashMap<>();
-        Map<String, Object> spec = lastSeen.getSpec() == null ? Map.of() : lastSeen.getSpec();
+        Map<String, Object> spec = spec(lastSeen);
         running.put("logSeverityScreen", spec.getOrDefault("logSeverityScreen", HostConfigParser.DEFAULT_LOG_SEVERITY));
         running.put("healthChecks", hostConfig.healthChecks() ? "Enabled" : "Disabled");
         running.put("prometheusMetricsPort", hostConfig.metricsPort());

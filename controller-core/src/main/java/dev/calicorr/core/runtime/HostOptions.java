@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param standalone     ours is the only kube-controllers: we own {@code status} of the config CR
  * @param identity       this replica's name in the leader Lease
  * @param startupTimeout how long to wait for the API at start before giving up
+ * @param fileSpec       the {@code --config} file's spec, standing in for what the CR lacks (empty: none)
  */
 public record HostOptions(
         Map<String, String> environment,
@@ -27,7 +28,8 @@ public record HostOptions(
         Duration leaseDuration,
         Duration renewDeadline,
         Duration retryPeriod,
-        Duration startupTimeout) {
+        Duration startupTimeout,
+        Map<String, Object> fileSpec) {
 
     public static final String DEFAULT_LEASE_NAME = "calico-rr-controller";
     public static final String DEFAULT_LEASE_NAMESPACE = "kube-system";
@@ -35,6 +37,7 @@ public record HostOptions(
 
     public HostOptions {
         environment = Map.copyOf(environment);
+        fileSpec = Map.copyOf(fileSpec);
         Objects.requireNonNull(identity, "identity");
     }
 
@@ -42,26 +45,31 @@ public record HostOptions(
     public static HostOptions defaults(Map<String, String> environment, String identity) {
         return new HostOptions(environment, "0.0.0.0", DEFAULT_HEALTH_PORT, false, false,
                 environment.getOrDefault("POD_NAMESPACE", DEFAULT_LEASE_NAMESPACE), DEFAULT_LEASE_NAME, identity,
-                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofMinutes(2));
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofMinutes(2), Map.of());
     }
 
     public HostOptions withHealth(String address, int port) {
         return new HostOptions(environment, address, port, dryRun, standalone, leaseNamespace, leaseName, identity,
-                leaseDuration, renewDeadline, retryPeriod, startupTimeout);
+                leaseDuration, renewDeadline, retryPeriod, startupTimeout, fileSpec);
     }
 
     public HostOptions withModes(boolean dryRunMode, boolean standaloneMode) {
         return new HostOptions(environment, healthAddress, healthPort, dryRunMode, standaloneMode, leaseNamespace,
-                leaseName, identity, leaseDuration, renewDeadline, retryPeriod, startupTimeout);
+                leaseName, identity, leaseDuration, renewDeadline, retryPeriod, startupTimeout, fileSpec);
     }
 
     public HostOptions withLease(String namespace, String name, Duration duration, Duration renew, Duration retry) {
         return new HostOptions(environment, healthAddress, healthPort, dryRun, standalone, namespace, name, identity,
-                duration, renew, retry, startupTimeout);
+                duration, renew, retry, startupTimeout, fileSpec);
     }
 
     public HostOptions withStartupTimeout(Duration timeout) {
         return new HostOptions(environment, healthAddress, healthPort, dryRun, standalone, leaseNamespace, leaseName,
-                identity, leaseDuration, renewDeadline, retryPeriod, timeout);
+                identity, leaseDuration, renewDeadline, retryPeriod, timeout, fileSpec);
+    }
+
+    public HostOptions withFileSpec(Map<String, Object> spec) {
+        return new HostOptions(environment, healthAddress, healthPort, dryRun, standalone, leaseNamespace, leaseName,
+                identity, leaseDuration, renewDeadline, retryPeriod, startupTimeout, spec);
     }
 }

@@ -98,4 +98,27 @@ class HostConfigParserTest {
         assertThat(controllers).containsKeys("node", "policy", "workloadEndpoint", "serviceAccount", "namespace",
                 "routereflector");
     }
+
+    @Test
+    void theConfigFileStandsInForWhatTheResourceLacks() throws Exception {
+        Map<String, Object> file = Map.of("logSeverityScreen", "Debug", "prometheusMetricsPort", 9300.0,
+                "controllers", Map.of("routereflector", Map.of("min", 4.0, "ratio", 0.1), "nodelabels", Map.of("a", 1.0)));
+        // A CR whose CRD pruned our section: the file's section is used.
+        Map<String, Object> pruned = Map.of("logSeverityScreen", "Info",
+                "controllers", Map.of("node", Map.of("reconcilerPeriod", "5m")));
+        HostConfig config = HostConfigParser.parse(HostConfigParser.withFallback(pruned, file), Map.of(), PLUGINS);
+        assertThat(config.section("routereflector")).containsEntry("min", 4.0).containsEntry("ratio", 0.1);
+        assertThat(config.enabled("routereflector")).isTrue();
+        assertThat(config.logLevel()).isEqualTo("INFO"); // the CR's own field wins
+        assertThat(config.metricsPort()).isEqualTo(9300); // absent in the CR: from the file
+    }
+
+    @Test
+    void aSectionInTheResourceReplacesTheFilesSectionWhole() throws Exception {
+        Map<String, Object> file = Map.of("controllers", Map.of("routereflector", Map.of("min", 4.0, "ratio", 0.1)));
+        Map<String, Object> cr = Map.of("controllers", Map.of("routereflector", Map.of("max", 7.0)));
+        HostConfig config = HostConfigParser.parse(HostConfigParser.withFallback(cr, file), Map.of(), PLUGINS);
+        assertThat(config.section("routereflector")).containsExactly(Map.entry("max", 7.0));
+        assertThat(HostConfigParser.withFallback(null, Map.of())).isEmpty();
+    }
 }

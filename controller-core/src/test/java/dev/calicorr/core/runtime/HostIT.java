@@ -114,6 +114,30 @@ class HostIT {
     }
 
     @Test
+    void besideUpstreamsStatusWriterNeitherSideLoops(ControlPlane cp) throws Exception {
+        try (UpstreamStatusWriter upstream = new UpstreamStatusWriter(cp.adminClient(), cp.newAdminClient())) {
+            start(cp, new RecordingPlugin(), Map.of("ENABLED_CONTROLLERS", "recording"), false, "a", () -> { });
+            await("upstream wrote its status", () -> upstream.statusWrites.get() > 0);
+            await("our annotation is written", () -> configs(cp).get("default").getObject().getMetadata()
+                    .getAnnotations().containsKey(ConfigurationStore.RUNNING_CONFIG_ANNOTATION));
+
+            int edits = 5;
+            for (int i = 0; i < edits; i++) {
+                patchSpec(cp, "{\"spec\":{\"logSeverityScreen\":\"" + (i % 2 == 0 ? "Debug" : "Info") + "\"}}");
+                Thread.sleep(2000);
+            }
+            int afterEdits = upstream.objectChanges.get();
+            Thread.sleep(Duration.ofSeconds(50).toMillis()); // a minute in all, as two writers that loop would not rest
+            // each edit: the edit itself, upstream's status, our annotation; then nothing
+            assertThat(upstream.objectChanges.get()).isEqualTo(afterEdits).isLessThanOrEqualTo(3 * edits + 3);
+            KubeControllersConfiguration last = configs(cp).get("default").getObject();
+            assertThat(last.getStatus().toString()).contains("ENABLED_CONTROLLERS=node").doesNotContain("recording");
+            assertThat(last.getMetadata().getAnnotations().get(ConfigurationStore.RUNNING_CONFIG_ANNOTATION))
+                    .contains("\"logSeverityScreen\":\"Debug\"");
+        }
+    }
+
+    @Test
     void oneOfTwoHostsLeadsAndTheOtherTakesOverWhenItStops(ControlPlane cp) throws Exception {
         RecordingPlugin first = new RecordingPlugin();
         RecordingPlugin second = new RecordingPlugin();

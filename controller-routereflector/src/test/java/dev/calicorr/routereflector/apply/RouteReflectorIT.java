@@ -27,6 +27,8 @@ import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.CoreV1Event;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,16 +63,24 @@ class RouteReflectorIT {
     }
 
     private void startController(ControlPlane cp, Map<String, Object> section, boolean dryRun) throws Exception {
+        startController(cp, section, Map.of(), Map.of(), dryRun);
+    }
+
+    private void startController(ControlPlane cp, Map<String, Object> section, Map<String, String> env,
+            Map<String, Object> fileSpec, boolean dryRun) throws Exception {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("prometheusMetricsPort", 0);
         spec.put("controllers", Map.of("routereflector", section));
         var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
         assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
-        HostOptions options = HostOptions.defaults(Map.of("ENABLED_CONTROLLERS", "routereflector"), "it")
+        Map<String, String> environment = new LinkedHashMap<>(env);
+        environment.put("ENABLED_CONTROLLERS", "routereflector");
+        HostOptions options = HostOptions.defaults(environment, "it")
                 .withHealth("127.0.0.1", 0)
                 .withModes(dryRun, false)
                 .withLease("kube-system", "calico-rr-controller", Duration.ofSeconds(4), Duration.ofSeconds(3),
-                        Duration.ofMillis(500));
+                        Duration.ofMillis(500))
+                .withFileSpec(fileSpec);
         host = new Host(options, cp.controllerClient(), cp.newControllerClient(), List.of(new RouteReflectorPlugin()),
                 () -> { });
         host.start();
@@ -261,6 +271,83 @@ class RouteReflectorIT {
     private static Set<String> reflectorNames(ClusterSnapshot snapshot) {
         return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name)
                 .collect(Collectors.toSet());
+    }
+
+    @Test
+    void aCrdReappliedWithoutOurSectionKeepsTheTopologyInsteadOfFallingBackToDefaults(ControlPlane cp)
+            throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 60, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.1, "topologyType", "single");
+        startController(cp, section);
+        Set<String> before = reflectorNames(awaitTopology(cp, section, 6));
+        Path calicoCrd = cp.repo().resolve("deploy/crds/calico/crd.projectcalico.org_kubecontrollersconfigurations.yaml");
+        try {
+            var installed = cp.kubectl("apply", "-f", calicoCrd.toString());
+            assertThat(installed.exitCode()).as(installed.stderr()).isZero();
+            // any change of the object now reads back without our section (as after a Calico upgrade)
+            await("the section is gone from the CR", () -> {
+                var response = configs(cp).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        new V1Patch("{\"spec\":{\"logSeverityScreen\":\"Info\"}}"));
+                return response.isSuccess() && !response.getObject().getSpec().get("controllers").toString()
+                        .contains("routereflector");
+            });
+            await("the pruning is reported", () -> events(cp).stream()
+                    .anyMatch(e -> "ConfigurationSectionPruned".equals(e.getReason())));
+            Thread.sleep(2000); // time for a wrong reaction (defaults: 3 RRs, multi) to show
+            assertThat(reflectorNames(awaitTopology(cp, section, 6))).isEqualTo(before);
+        } finally {
+            cp.installCrds();
+        }
+    }
+
+    @Test
+    void withCalicosOwnCrdThePrunedSectionIsReportedAndEnvironmentAndConfigFileTakeOver(ControlPlane cp)
+            throws Exception {
+        Path calicoCrd = cp.repo().resolve("deploy/crds/calico/crd.projectcalico.org_kubecontrollersconfigurations.yaml");
+        var installed = cp.kubectl("apply", "-f", calicoCrd.toString());
+        assertThat(installed.exitCode()).as(installed.stderr()).isZero();
+        try {
+            ConfigurationStore store = new ConfigurationStore(cp.controllerClient(), false);
+            Map<String, Object> probe = new RouteReflectorPlugin().parseConfig(null, Map.of()).effective();
+            new SimulatedNodes(cp.adminClient()).createMany("node", 0, 40, ZONES);
+            // the section of the CR is silently dropped by Calico's schema: min 1 would give 2 RRs
+            Map<String, Object> fileSpec = Map.of("controllers", Map.of("routereflector",
+                    Map.of("ratio", 0.05, "topologyType", "single", "clusterId", "224.0.0.9")));
+            startController(cp, Map.of("min", 1, "max", 1), Map.of("ROUTE_REFLECTOR_MIN", "4"), fileSpec, false);
+            assertThat(configs(cp).get("default").getObject().getSpec().get("controllers").toString())
+                    .doesNotContain("routereflector");
+
+            await("an Event says the section is pruned and what to apply", () -> events(cp).stream()
+                    .anyMatch(e -> "ConfigurationSectionPruned".equals(e.getReason())
+                            && e.getMessage().contains("drops spec.controllers.routereflector")
+                            && e.getMessage().contains("deploy/crds/routereflector-section.yaml")));
+            var pruned = (GaugeSnapshot) host.registry().scrape().stream()
+                    .filter(m -> m.getMetadata().getName().equals("calico_rr_config_section_pruned")).findFirst()
+                    .orElseThrow();
+            assertThat(pruned.getDataPoints().get(0).getValue()).isEqualTo(1.0);
+            // ratio 0.05 of 40 is 2, the environment's min raises it to 4, all with the file's single cluster ID
+            Map<String, Object> effective = Map.of("ratio", 0.05, "min", 4, "topologyType", "single",
+                    "clusterId", "224.0.0.9");
+            ClusterSnapshot snapshot = awaitTopology(cp, effective, 4);
+            assertThat(snapshot.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION))
+                    .filter(id -> id != null).distinct()).containsExactly("224.0.0.9");
+            assertThat(store.prunedFields("routereflector", probe)).contains(probe.keySet());
+
+            // the documented remedy: patch the installed CRD, and the section is kept
+            var patched = cp.kubectl("patch", "crd", "kubecontrollersconfigurations.crd.projectcalico.org",
+                    "--type", "json", "--patch-file", cp.repo().resolve("deploy/crds/routereflector-section.yaml")
+                            .toString());
+            assertThat(patched.exitCode()).as(patched.stderr()).isZero();
+            await("the patched schema keeps every field", () -> {
+                try {
+                    return store.prunedFields("routereflector", probe).orElseThrow().isEmpty();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            cp.installCrds();
+        }
     }
 
     private static List<CoreV1Event> events(ControlPlane cp) {
