@@ -407,6 +407,22 @@ public final class Host implements AutoCloseable {
         electionThread = new Thread(() -> elector.run(this::becomeLeader, this::stopLeading), "leader-election");
         electionThread.setDaemon(true);
         electionThread.start();
+        logCurrentHolder();
+    }
+
+    /** A second replica (or a second install with the same Lease) says at once why it does nothing. */
+    private void logCurrentHolder() {
+        try {
+            LeaderElectionRecord record = lock.get();
+            String holder = record == null ? null : record.getHolderIdentity();
+            if (holder != null && !holder.isEmpty() && !holder.equals(options.identity())) {
+                log.info("standby identity={}: the leader Lease {}/{} is held by {}; this replica takes over when "
+                        + "that one stops renewing it", options.identity(), options.leaseNamespace(),
+                        options.leaseName(), holder);
+            }
+        } catch (Exception e) {
+            log.debug("could not read the leader Lease: {}", e.toString());
+        }
     }
 
     private void becomeLeader() {
