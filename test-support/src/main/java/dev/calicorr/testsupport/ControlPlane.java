@@ -171,6 +171,11 @@ public final class ControlPlane implements AutoCloseable {
                 // this plugin puts on every new node; SimulatedNodes sets readiness itself
                 "--disable-admission-plugins", "ServiceAccount,TaintNodesByCondition",
                 "--profiling=false",
+                // every write of the controller's identity, one line each: counted from the server's side
+                "--audit-policy-file", workDir.resolve("audit-policy.yaml").toString(),
+                "--audit-log-path", auditLog().toString(),
+                "--audit-log-format", "json",
+                "--audit-log-mode", "blocking",
                 "--v", "1"));
         awaitReady();
         admin = client(adminToken);
@@ -194,6 +199,16 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void writeCredentials() throws IOException {
+        Files.writeString(workDir.resolve("audit-policy.yaml"), """
+                apiVersion: audit.k8s.io/v1
+                kind: Policy
+                omitStages: [RequestReceived]
+                rules:
+                  - level: Metadata
+                    users: ["%s"]
+                    verbs: [create, update, patch, delete, deletecollection]
+                  - level: None
+                """.formatted(CONTROLLER_USER));
         Files.writeString(workDir.resolve("tokens.csv"),
                 adminToken + ",admin,admin-uid,\"system:masters\"\n"
                         + controllerToken + "," + CONTROLLER_USER + ",controller-uid,"
@@ -285,6 +300,25 @@ public final class ControlPlane implements AutoCloseable {
         ApiClient client = Config.fromToken(url(), token, false);
         client.setReadTimeout((int) Duration.ofSeconds(30).toMillis());
         return client;
+    }
+
+    /** The apiserver's audit log: one JSON line per write of {@link #CONTROLLER_USER}. */
+    public Path auditLog() {
+        return workDir.resolve("audit.log");
+    }
+
+    /** Every write of the controller's identity so far, in order, as the apiserver recorded it. */
+    public List<AuditedWrite> controllerWrites() {
+        try {
+            if (!Files.exists(auditLog())) {
+                return List.of();
+            }
+            try (var lines = Files.lines(auditLog())) {
+                return lines.filter(line -> line.endsWith("}")).map(AuditedWrite::parse).toList(); // skip a line being written
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** An admin client (group system:masters). */

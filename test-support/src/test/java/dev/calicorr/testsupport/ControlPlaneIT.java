@@ -2,6 +2,7 @@ package dev.calicorr.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -13,6 +14,7 @@ import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import io.kubernetes.client.util.generic.dynamic.Dynamics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +50,18 @@ class ControlPlaneIT {
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(403));
         assertThatThrownBy(() -> new CoreV1Api(cp.controllerClient()).deleteNode("any").execute())
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+    }
+
+    @Test
+    void theAuditLogRecordsTheControllersWritesOnly(ControlPlane cp) throws Exception {
+        int before = cp.controllerWrites().size();
+        bgpPeers(cp.adminClient()).create(peer("by-admin"));
+        bgpPeers(cp.controllerClient()).create(peer("by-controller"));
+        assertThatThrownBy(() -> new CoreV1Api(cp.controllerClient()).deleteNode("any").execute())
+                .isInstanceOf(ApiException.class);
+        List<AuditedWrite> writes = cp.controllerWrites().subList(before, cp.controllerWrites().size());
+        assertThat(writes).extracting(AuditedWrite::verb, AuditedWrite::resource, AuditedWrite::code)
+                .containsExactly(tuple("create", "bgppeers", 201), tuple("delete", "nodes", 403));
     }
 
     @Test
