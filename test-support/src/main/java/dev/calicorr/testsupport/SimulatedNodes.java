@@ -9,8 +9,8 @@ import io.kubernetes.client.openapi.models.V1NodeSpec;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Taint;
 import io.kubernetes.client.util.PatchUtils;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,7 +121,8 @@ public final class SimulatedNodes {
 
     /** Sets the Ready condition, as a kubelet (True) or the node lifecycle controller (Unknown) would. */
     public V1Node setReady(String name, boolean ready) {
-        String now = OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString();
+        // Instant always prints its seconds; OffsetDateTime drops ":00", which the apiserver refuses
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String status = ready ? "True" : "Unknown";
         String patch = "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"" + status + "\",\"reason\":\""
                 + (ready ? "KubeletReady" : "NodeStatusUnknown") + "\",\"lastHeartbeatTime\":\"" + now
