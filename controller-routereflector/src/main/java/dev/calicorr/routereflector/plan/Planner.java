@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -257,15 +258,27 @@ public final class Planner {
                     demoteReasons.put(kept.get(i).name(), "above-target(" + have + ">" + want + ")");
                 }
                 if (have < want) {
-                    List<View> pool = new ArrayList<>(candidates.getOrDefault(zone, List.of()));
-                    pool.sort(KEEP_ORDER);
                     String reason = "below-target(" + have + "<" + want + ")";
-                    for (int i = 0; i < want - have && i < pool.size(); i++) {
-                        pool.get(i).role = Role.TARGET;
-                        promoteReasons.put(pool.get(i).name(), pool.get(i).preferred ? reason + ",preferred" : reason);
+                    for (View chosen : first(candidates.getOrDefault(zone, List.of()), want - have)) {
+                        chosen.role = Role.TARGET;
+                        promoteReasons.put(chosen.name(), chosen.preferred ? reason + ",preferred" : reason);
                     }
                 }
             }
+        }
+
+        /** The first {@code n} of {@code pool} in keep order, without sorting the whole zone. */
+        private static List<View> first(List<View> pool, int n) {
+            PriorityQueue<View> best = new PriorityQueue<>(KEEP_ORDER.reversed());
+            for (View view : pool) {
+                best.add(view);
+                if (best.size() > n) {
+                    best.poll(); // drops the last in keep order
+                }
+            }
+            List<View> chosen = new ArrayList<>(best);
+            chosen.sort(KEEP_ORDER);
+            return chosen;
         }
 
         /** Obsolete RRs: dead ones go now; live ones wait until every target has served for removalDelay. */
@@ -379,8 +392,8 @@ public final class Planner {
             String rrKey = config.routeReflectorLabelKey();
             List<Map<String, String>> reflectorLabels = new ArrayList<>();
             for (View view : views) {
-                if (view.role == Role.FOREIGN) {
-                    continue;
+                if (view.role == Role.FOREIGN || view.role == Role.CLIENT && isSettledClient(view)) {
+                    continue; // most nodes: nothing to write, and no maps to build for them
                 }
                 Map<String, String> labels = view.facts.labels();
                 Map<String, String> annotations = view.facts.annotations();
@@ -485,6 +498,16 @@ public final class Planner {
             return steps;
         }
 
+        /** A client that already carries exactly what a client wants: the diff below would be empty. */
+        private boolean isSettledClient(View view) {
+            Map<String, String> labels = view.facts.labels();
+            Map<String, String> annotations = view.facts.annotations();
+            return !view.reflector && !labels.containsKey(Names.RR_INDEX_LABEL)
+                    && Objects.equals(view.group, view.targetGroup)
+                    && !annotations.containsKey(Names.CLUSTER_ID_ANNOTATION)
+                    && !annotations.containsKey(Names.SERVING_SINCE_ANNOTATION);
+        }
+
         /** Whether every live RR the observed peer selects is still selected by the desired one. */
         private static boolean widens(PeerFacts observed, PeerFacts desired, List<Map<String, String>> reflectorLabels) {
             Selector before;
@@ -526,13 +549,13 @@ public final class Planner {
                 clients.put(t.name(), 0);
                 byIndex.put(t.targetIndex, t.name());
             });
+            int clientCount = 0;
             for (View view : views) {
                 if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
                     continue;
                 }
-                if (!multi) {
-                    targets.forEach(t -> clients.merge(t.name(), 1, Integer::sum));
-                } else if (view.targetGroup != null) {
+                clientCount++;
+                if (multi && view.targetGroup != null) {
                     for (int index : groups.get(view.targetGroup)) {
                         String rr = byIndex.get(index);
                         if (rr != null) {
@@ -540,6 +563,10 @@ public final class Planner {
                         }
                     }
                 }
+            }
+            if (!multi) { // every client peers with every RR
+                int all = clientCount;
+                targets.forEach(t -> clients.put(t.name(), all));
             }
             int desiredTotal = seats.values().stream().mapToInt(Integer::intValue).sum();
             return new PlanSummary(eligible, desiredTotal, seats, actual, clients, peers.size());
