@@ -1,0 +1,241 @@
+package dev.calicorr.benchmarks.scale;
+
+import dev.calicorr.core.kube.ConfigurationStore;
+import dev.calicorr.core.kube.KubeControllersConfiguration;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
+import dev.calicorr.routereflector.kube.LiveCluster;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.plan.Planner;
+import dev.calicorr.testsupport.AuditedWrite;
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.SimulatedNodes;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The controller at scale against the real control plane (docs/benchmarks.md): creates N nodes,
+ * starts the runnable jar as its own process under the controller's RBAC identity, and measures
+ * time to first convergence and, for single events, time to converge and writes. Writes are
+ * counted from the apiserver's audit log, not from our own counters. Heap (after a full GC) and
+ * CPU time are read from the controller process.
+ *
+ * <p>Usage: {@code ./bench.sh scale [nodes...]} (default 5000), e.g. {@code ./bench.sh scale 5000 20000}.
+ */
+public final class ScaleBenchmark {
+    private static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
+    /** Quiet time after the last write that counts as converged; longer than removalDelay. */
+    private static final Duration QUIET = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofMinutes(15);
+    private static final Set<String> TOPOLOGY_RESOURCES = Set.of("nodes", "bgppeers");
+
+    private final ControlPlane cp;
+    private final SimulatedNodes nodes;
+    private final int count;
+    private final Map<String, Object> section = new LinkedHashMap<>(
+            Map.of("min", 3, "max", 100, "ratio", 0.0047, "removalDelay", "2s"));
+    private final List<String> report = new ArrayList<>();
+    private Process controller;
+
+    private ScaleBenchmark(ControlPlane cp, int count) {
+        this.cp = cp;
+        this.nodes = new SimulatedNodes(cp.adminClient());
+        this.count = count;
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = args.length == 0 ? List.of(5000) : java.util.Arrays.stream(args).map(Integer::valueOf).toList();
+        Path jar = Paths.get("deploy/target/kube-controllers.jar").toAbsolutePath();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("missing " + jar + ": build with mvn package first (bench.sh does)");
+        }
+        List<String> all = new ArrayList<>();
+        for (int size : sizes) {
+            try (ControlPlane cp = ControlPlane.start(Paths.get("benchmarks", "target", "scale"))) {
+                ScaleBenchmark benchmark = new ScaleBenchmark(cp, size);
+                try {
+                    benchmark.run(jar);
+                } finally {
+                    benchmark.stopController();
+                }
+                all.addAll(benchmark.report);
+            }
+        }
+        System.out.println();
+        System.out.println("| nodes | measurement | value |");
+        System.out.println("| --- | --- | --- |");
+        all.forEach(System.out::println);
+    }
+
+    private void run(Path jar) throws Exception {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("prometheusMetricsPort", 0);
+        spec.put("controllers", Map.of("routereflector", section));
+        ConfigurationStore.api(cp.adminClient())
+                .create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec)).throwsApiException();
+
+        Instant creating = Instant.now();
+        nodes.createMany("node", 0, count, ZONES);
+        record("creating the Node objects (8 threads, not the controller)", Duration.between(creating, Instant.now()));
+
+        int mark = cp.controllerWrites().size();
+        Instant started = Instant.now();
+        startController(jar);
+        Converged first = awaitConvergence(mark, started);
+        record("first convergence (process start to last write)", first.time());
+        record("writes to converge from nothing (nodes + BGPPeers, audit log)", first.topologyWrites());
+        record("all writes in that time (incl. Lease renewals, Events, config annotation)", first.allWrites());
+        ClusterSnapshot snapshot = LiveCluster.read(cp.adminClient());
+        record("route reflectors", reflectors(snapshot).size());
+        record("BGPPeers owned", snapshot.ownedPeers().size());
+        recordProcess("after first convergence");
+
+        event("one node added", () -> nodes.create(SimulatedNodes.node("node-added").zone(ZONES.get(0))));
+        String client = snapshot.nodes().stream().filter(n -> !isReflector(n)).map(NodeFacts::name)
+                .findFirst().orElseThrow();
+        event("one client node removed", () -> nodes.delete(client));
+        String reflector = reflectors(LiveCluster.read(cp.adminClient())).get(0);
+        event("one route reflector cordoned", () -> nodes.cordon(reflector, true));
+        event("ratio edited 0.0047 -> 0.004", () -> {
+            section.put("ratio", 0.004);
+            ConfigurationStore.api(cp.adminClient()).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                    new V1Patch("{\"spec\":{\"controllers\":{\"routereflector\":{\"ratio\":0.004}}}}"))
+                    .throwsApiException();
+        });
+        String lost = ZONES.get(2);
+        List<String> inZone = LiveCluster.read(cp.adminClient()).nodes().stream()
+                .filter(n -> lost.equals(n.labels().get(SimulatedNodes.ZONE_LABEL))).map(NodeFacts::name).toList();
+        event("one zone lost (" + inZone.size() + " nodes NotReady)", () -> parallel(inZone, n -> nodes.setReady(n, false)));
+        recordProcess("after the events");
+    }
+
+    private void event(String name, ThrowingRunnable action) throws Exception {
+        int mark = cp.controllerWrites().size();
+        Instant started = Instant.now();
+        action.run();
+        Converged converged = awaitConvergence(mark, started);
+        record(name + ": time to converge", converged.time());
+        record(name + ": writes (nodes + BGPPeers, audit log)", converged.topologyWrites());
+        System.out.printf("%-60s %6d writes in %s%n", name, converged.topologyWrites(), converged.time());
+    }
+
+    private record Converged(Duration time, long topologyWrites, long allWrites) {
+    }
+
+    /**
+     * Waits until the controller has written nothing to nodes or BGPPeers for {@link #QUIET} and
+     * the planner, run over a fresh LIST, has nothing left to do.
+     */
+    private Converged awaitConvergence(int mark, Instant since) throws Exception {
+        RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            Thread.sleep(500);
+            List<AuditedWrite> writes = cp.controllerWrites();
+            List<AuditedWrite> topology = writes.subList(mark, writes.size()).stream()
+                    .filter(w -> TOPOLOGY_RESOURCES.contains(w.resource())).toList();
+            Instant last = topology.isEmpty() ? since : topology.get(topology.size() - 1).at();
+            if (Instant.now().isBefore(last.plus(QUIET))) {
+                continue;
+            }
+            if (!Planner.plan(LiveCluster.read(cp.adminClient()), config, Instant.now()).steps().isEmpty()) {
+                continue;
+            }
+            Duration time = last.isAfter(since) ? Duration.between(since, last) : Duration.ZERO;
+            return new Converged(time, topology.size(), writes.size() - mark);
+        }
+        throw new IllegalStateException("no convergence within " + TIMEOUT + "; controller log: "
+                + cp.workDir().resolve("controller.log"));
+    }
+
+    private void startController(Path jar) throws IOException {
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString(),
+                "--kubeconfig", cp.controllerKubeconfig().toString(), "--health-port", "0",
+                "--health-address", "127.0.0.1", "--identity", "scale-benchmark")
+                .redirectErrorStream(true)
+                .redirectOutput(cp.workDir().resolve("controller.log").toFile());
+        builder.environment().put("ENABLED_CONTROLLERS", "routereflector");
+        builder.environment().put("POD_NAMESPACE", "kube-system");
+        controller = builder.start();
+    }
+
+    private void stopController() throws InterruptedException {
+        if (controller != null) {
+            controller.destroy();
+            controller.waitFor();
+        }
+    }
+
+    /** Heap used after a full GC (jcmd) and CPU time of the controller process so far (/proc). */
+    private void recordProcess(String when) throws Exception {
+        String jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString();
+        String pid = String.valueOf(controller.pid());
+        exec(jcmd, pid, "GC.run");
+        String heap = exec(jcmd, pid, "GC.heap_info");
+        Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
+        if (used.find()) {
+            record("controller heap used after full GC, " + when, Long.parseLong(used.group(1)) / 1024 + " MiB");
+        }
+        String[] stat = Files.readString(Paths.get("/proc", pid, "stat")).split("\\) ")[1].split(" ");
+        long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]); // utime + stime, fields 14 and 15
+        record("controller CPU time " + when, String.format("%.1f s", ticks / 100.0));
+        record("controller resident memory " + when, Long.parseLong(stat[21]) * 4 / 1024 + " MiB");
+    }
+
+    private static String exec(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        process.waitFor();
+        return out;
+    }
+
+    private static List<String> reflectors(ClusterSnapshot snapshot) {
+        return snapshot.nodes().stream().filter(ScaleBenchmark::isReflector).map(NodeFacts::name).sorted().toList();
+    }
+
+    private static boolean isReflector(NodeFacts node) {
+        return node.labels().containsKey(RouteReflectorConfig.DEFAULT_RR_LABEL_KEY);
+    }
+
+    private static void parallel(List<String> names, java.util.function.Consumer<String> action) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            names.forEach(name -> futures.add(pool.submit(() -> action.accept(name))));
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private void record(String what, Object value) {
+        String text = value instanceof Duration d ? String.format("%.2f s", d.toMillis() / 1000.0) : value.toString();
+        report.add("| " + count + " | " + what + " | " + text + " |");
+        System.out.printf("[%d nodes] %s: %s%n", count, what, text);
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}
