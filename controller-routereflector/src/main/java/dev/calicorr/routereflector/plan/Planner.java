@@ -232,7 +232,15 @@ public final class Planner {
                         + kept + " current route reflector(s) and changing nothing until nodes are eligible");
                 return;
             }
-            int total = ZoneSplit.total(eligible, config.ratio(), config.min(), config.max());
+            int computed = ZoneSplit.total(eligible, config.ratio(), config.min(), config.max());
+            int serving = (int) views.stream().filter(v -> v.reflector && v.eligible() && v.role != Role.FOREIGN).count();
+            // Hysteresis of one RR: a cluster whose size sits on a ratio boundary would otherwise add
+            // and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
+            int total = serving == computed + 1 && serving <= config.max() ? serving : computed;
+            if (total != computed) {
+                warnings.add("keeping " + serving + " route reflector(s), one above the " + computed
+                        + " the ratio asks for, so a cluster on the boundary does not flap");
+            }
             if (config.min() > eligible) {
                 warnings.add("min=" + config.min() + " but only " + eligible + " eligible node(s): using " + total);
             }

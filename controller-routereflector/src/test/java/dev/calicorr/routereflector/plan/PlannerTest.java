@@ -172,6 +172,30 @@ class PlannerTest {
     }
 
     @Test
+    void onARatioBoundaryOneNodeComingAndGoingDoesNotFlapTheReflectorCount() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c")); // exactly 6 RRs at ratio 0.1
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        assertThat(reflectors(model)).hasSize(6);
+
+        model.put(ClusterModel.node("node-new", "a", true, T0.plusSeconds(100_000))); // 61 nodes: 7 RRs
+        Convergence.converge(model, config, T0.plusSeconds(200_000), 3);
+        assertThat(reflectors(model)).hasSize(7);
+
+        model.remove("node-new"); // back to 60: the seventh stays, nothing is written
+        Plan plan = Planner.plan(model.snapshot(), config, T0.plusSeconds(300_000));
+        assertThat(plan.steps()).isEmpty();
+        assertThat(plan.warnings()).anyMatch(w -> w.contains("does not flap"));
+
+        for (int i = 0; i < 11; i++) { // 49 nodes want 5: two below what serves, so it shrinks
+            model.remove(String.format("node-%03d", 59 - i));
+        }
+        Convergence.converge(model, config, T0.plusSeconds(400_000), 4);
+        Convergence.converge(model, config, T0.plusSeconds(500_000), 4);
+        assertThat(reflectors(model)).hasSize(5);
+    }
+
+    @Test
     void aDeadReflectorIsReplacedAtOnceInItsZoneReusingItsIndexWithFewWrites() {
         ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
         RouteReflectorConfig config = config(0.1, 3, 10);
