@@ -50,6 +50,8 @@ class RouteReflectorIT {
     private static final String RR = RouteReflectorConfig.DEFAULT_RR_LABEL_KEY;
 
     private Host host;
+    /** How long the leader Lease lasts; the outage test outlives a 30 s outage with a longer one. */
+    private Duration lease = Duration.ofSeconds(4);
 
     @AfterEach
     void stop() {
@@ -78,7 +80,7 @@ class RouteReflectorIT {
         HostOptions options = HostOptions.defaults(environment, "it")
                 .withHealth("127.0.0.1", 0)
                 .withModes(dryRun, false)
-                .withLease("kube-system", "calico-rr-controller", Duration.ofSeconds(4), Duration.ofSeconds(3),
+                .withLease("kube-system", "calico-rr-controller", lease, lease.multipliedBy(3).dividedBy(4),
                         Duration.ofMillis(500))
                 .withFileSpec(fileSpec);
         host = new Host(options, cp.controllerClient(), cp.newControllerClient(), List.of(new RouteReflectorPlugin()),
@@ -271,6 +273,33 @@ class RouteReflectorIT {
     private static Set<String> reflectorNames(ClusterSnapshot snapshot) {
         return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name)
                 .collect(Collectors.toSet());
+    }
+
+    @Test
+    void aThirtySecondApiOutageTearsNothingDownAndTheControllerRecovers(ControlPlane cp) throws Exception {
+        lease = Duration.ofSeconds(60); // the leader keeps its Lease through the outage
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.1, "removalDelay", "2s");
+        startController(cp, section);
+        ClusterSnapshot before = awaitTopology(cp, section, 3);
+
+        cp.stopApiServer();
+        Thread.sleep(30_000);
+        cp.startApiServer();
+        int afterOutage = cp.controllerWrites().size();
+        ClusterSnapshot after = observed(cp);
+        assertThat(reflectorNames(after)).isEqualTo(reflectorNames(before));
+        assertThat(after.ownedPeers()).containsExactlyInAnyOrderElementsOf(before.ownedPeers());
+        assertThat(host.isLeader()).isTrue();
+
+        // the controller watches again and follows a change made after the outage
+        new SimulatedNodes(cp.adminClient()).createMany("node", 30, 30, ZONES);
+        ClusterSnapshot grown = awaitTopology(cp, section, 6);
+        assertThat(reflectorNames(grown)).containsAll(reflectorNames(before));
+        // as the apiserver saw it: after the outage no route reflector lost its label or annotation
+        assertThat(cp.controllerWrites().subList(afterOutage, cp.controllerWrites().size()))
+                .filteredOn(w -> "nodes".equals(w.resource()) && reflectorNames(before).contains(w.name()))
+                .isEmpty();
     }
 
     @Test
