@@ -25,12 +25,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -59,6 +62,11 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final Clock clock;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
+    /**
+     * resourceVersions of our recent writes of each BGPPeer, to tell someone else's edit from ours
+     * (the cache may still show one of our earlier writes).
+     */
+    private final Map<String, Deque<String>> ourPeerVersions = new ConcurrentHashMap<>();
 
     /** Test seam: runs before each step is executed (fault tests stop the controller mid-plan). */
     public interface StepHook {
@@ -136,14 +144,17 @@ public final class RouteReflectorReconciler implements Reconciler {
         try {
             for (Step step : plan.steps()) {
                 stepHook.beforeStep(step);
+                reportRestore(step);
                 KubernetesObject result = executor.execute(step);
                 written++;
                 if (result instanceof V1Node node) {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
                 } else if (result instanceof BgpPeer peer) {
                     writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
+                    rememberOurWrite(peer);
                 } else if (step instanceof Step.DeletePeer delete) {
                     deletedPeers.add(delete.name());
+                    ourPeerVersions.remove(delete.name());
                 }
             }
         } finally {
@@ -151,6 +162,46 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
         recordEvents(plan.decisions());
         return written;
+    }
+
+    /**
+     * Says so when a step undoes someone else's change to an object we manage: a BGPPeer edited
+     * since our last write of it (known for this process's lifetime), or a route reflector whose
+     * label was removed. The planner's target wins either way; the operator learns why.
+     */
+    private void reportRestore(Step step) {
+        if (step instanceof Step.UpdatePeer update) {
+            String name = update.peer().name();
+            BgpPeer cached = peers.getByKey(name);
+            Deque<String> ours = ourPeerVersions.get(name);
+            if (cached != null && ours != null && !ours.contains(cached.getMetadata().getResourceVersion())) {
+                log.warn("BGPPeer {} was changed by someone else; restoring it reason=managed-object "
+                        + "(change the routereflector configuration instead)", name);
+                events.event(cached, EventType.Warning, "ManagedObjectRestored", "%s",
+                        "Changed by someone else; restored by calico-rr-controller, which manages this BGPPeer");
+            }
+        } else if (step instanceof Step.PatchNode patch && "relabel".equals(patch.reason())) {
+            String key = config.get().routeReflectorLabelKey();
+            V1Node cached = nodes.getByKey(patch.node());
+            Map<String, String> labels = cached == null ? null : cached.getMetadata().getLabels();
+            if (patch.labels().containsKey(key) && labels != null && !labels.containsKey(key)) {
+                log.warn("node {} serves as route reflector but lost its label {}; restoring it reason=managed-label "
+                        + "(cordon the node or use incompatibleLabels to move the role)", patch.node(), key);
+                V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(patch.node())
+                        .uid(cached.getMetadata().getUid());
+                events.event(ref, EventType.Warning, "ManagedObjectRestored", "%s", "Route reflector label " + key
+                        + " was removed by someone else; restored (cordon the node to move the role)");
+            }
+        }
+    }
+
+    private void rememberOurWrite(BgpPeer peer) {
+        Deque<String> versions = ourPeerVersions.computeIfAbsent(peer.getMetadata().getName(),
+                name -> new ConcurrentLinkedDeque<>());
+        versions.addLast(peer.getMetadata().getResourceVersion());
+        while (versions.size() > 8) {
+            versions.pollFirst();
+        }
     }
 
     /** Node Events for promotions and demotions, so {@code kubectl describe node} tells the story. */

@@ -79,8 +79,11 @@ public final class Planner {
             this.zone = zoneOf(labels, config);
             this.ineligibleBecause = ineligibility(facts, config);
             this.preferred = LabelMatch.anyMatches(config.preferredLabels(), labels);
-            this.reflector = labels.containsKey(config.routeReflectorLabelKey());
             this.clusterId = facts.annotations().get(Names.CLUSTER_ID_ANNOTATION);
+            // Our index label and a cluster ID make it ours even when someone removed the RR label:
+            // the label is restored instead of the node being left alone as a foreign RR.
+            this.reflector = labels.containsKey(config.routeReflectorLabelKey())
+                    || clusterId != null && labels.containsKey(Names.RR_INDEX_LABEL);
             this.index = indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template);
             this.servingSince = instant(facts.annotations().get(Names.SERVING_SINCE_ANNOTATION));
             this.group = labels.get(Names.GROUP_LABEL);

@@ -2,6 +2,11 @@ package dev.calicorr.routereflector.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.calicorr.core.config.InvalidConfigException;
+import dev.calicorr.core.plugin.ControllerContext;
+import dev.calicorr.core.plugin.ControllerPlugin;
+import dev.calicorr.core.plugin.ManagedController;
+import dev.calicorr.core.plugin.ParsedConfig;
 import dev.calicorr.core.kube.ConfigurationStore;
 import dev.calicorr.core.kube.KubeControllersConfiguration;
 import dev.calicorr.core.runtime.Host;
@@ -35,8 +40,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -75,17 +83,55 @@ class RouteReflectorIT {
         spec.put("controllers", Map.of("routereflector", section));
         var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
         assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+        host = newHost(cp, new RouteReflectorPlugin(), "it", env, fileSpec, dryRun);
+        host.start();
+    }
+
+    private Host newHost(ControlPlane cp, ControllerPlugin<?> plugin, String identity, Map<String, String> env,
+            Map<String, Object> fileSpec, boolean dryRun) {
         Map<String, String> environment = new LinkedHashMap<>(env);
         environment.put("ENABLED_CONTROLLERS", "routereflector");
-        HostOptions options = HostOptions.defaults(environment, "it")
+        HostOptions options = HostOptions.defaults(environment, identity)
                 .withHealth("127.0.0.1", 0)
                 .withModes(dryRun, false)
                 .withLease("kube-system", "calico-rr-controller", lease, lease.multipliedBy(3).dividedBy(4),
                         Duration.ofMillis(500))
                 .withFileSpec(fileSpec);
-        host = new Host(options, cp.controllerClient(), cp.newControllerClient(), List.of(new RouteReflectorPlugin()),
-                () -> { });
-        host.start();
+        return new Host(options, cp.controllerClient(), cp.newControllerClient(), List.of(plugin), () -> { });
+    }
+
+    /** The route reflector plugin whose controller dies (writes nothing more) after a number of steps. */
+    private static final class MortalPlugin implements ControllerPlugin<RouteReflectorConfig> {
+        private final RouteReflectorPlugin plugin = new RouteReflectorPlugin();
+        private final AtomicInteger stepsLeft;
+        private final AtomicBoolean died = new AtomicBoolean();
+
+        MortalPlugin(int steps) {
+            stepsLeft = new AtomicInteger(steps);
+        }
+
+        @Override
+        public String name() {
+            return plugin.name();
+        }
+
+        @Override
+        public ParsedConfig<RouteReflectorConfig> parseConfig(Map<String, Object> section, Map<String, String> env)
+                throws InvalidConfigException {
+            return plugin.parseConfig(section, env);
+        }
+
+        @Override
+        public ManagedController<RouteReflectorConfig> create(ControllerContext context, RouteReflectorConfig config) {
+            RouteReflectorController controller = (RouteReflectorController) plugin.create(context, config);
+            controller.reconciler().setStepHook(step -> {
+                if (stepsLeft.getAndDecrement() <= 0) {
+                    died.set(true);
+                    throw new IllegalStateException("simulated crash before " + step);
+                }
+            });
+            return controller;
+        }
     }
 
     private static GenericKubernetesApi<KubeControllersConfiguration, ?> configs(ControlPlane cp) {
@@ -276,6 +322,157 @@ class RouteReflectorIT {
     }
 
     @Test
+    void controllersThatCrashBetweenApplyStepsNeverLeaveAClientWithoutAReflectorAndTheNextConverges(ControlPlane cp)
+            throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 45, ZONES);
+        Map<String, Object> single = Map.of("ratio", 0.1, "topologyType", "single", "removalDelay", "1s");
+        startController(cp, single);
+        awaitTopology(cp, single, 5);
+        host.close();
+        host = null;
+
+        // switching to multi takes dozens of ordered steps; each controller dies after three of them
+        Map<String, Object> multi = Map.of("ratio", 0.1, "topologyType", "multi", "removalDelay", "1s");
+        editSection(cp, "{\"topologyType\":\"multi\"}");
+        RouteReflectorConfig config = RouteReflectorConfigParser.parse(multi, Map.of()).config();
+        int lives = 0;
+        while (true) {
+            MortalPlugin plugin = new MortalPlugin(3);
+            Host mortal = newHost(cp, plugin, "life-" + lives, Map.of(), Map.of(), false);
+            try {
+                mortal.start();
+                await("a crash or convergence", () -> plugin.died.get()
+                        || Planner.plan(observed(cp), config, Instant.now().plusSeconds(5)).steps().isEmpty());
+            } finally {
+                mortal.close();
+            }
+            ClusterSnapshot crashed = observed(cp);
+            assertThat(new Bgp(crashed.nodes(), crashed.ownedPeers(), false, Set.of()).unreachable())
+                    .as("after crash %d", lives).isEmpty();
+            if (!plugin.died.get()) {
+                break;
+            }
+            lives++;
+            assertThat(lives).as("crashes before convergence").isLessThan(60);
+        }
+        assertThat(lives).as("the switch needed several lives, so crashes hit the middle of the plan")
+                .isGreaterThan(2);
+        ClusterSnapshot converged = awaitTopology(cp, multi, 5);
+        assertThat(new Bgp(converged.nodes(), converged.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+        assertThat(converged.ownedPeers()).extracting(PeerFacts::name).doesNotContain("rrc-clients");
+    }
+
+    @Test
+    void handEditsOfAManagedPeerOrAnRrLabelAreRestoredAndReported(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.1, "removalDelay", "2s");
+        startController(cp, section);
+        ClusterSnapshot before = awaitTopology(cp, section, 3);
+        PeerFacts mesh = before.ownedPeers().stream().filter(p -> p.name().equals("rrc-mesh")).findFirst().orElseThrow();
+
+        var edited = peers(cp).patch("rrc-mesh", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                new V1Patch("{\"spec\":{\"peerSelector\":\"has(somewhere-else)\"}}"));
+        assertThat(edited.isSuccess()).as("%s", edited.getStatus()).isTrue();
+        String reflector = reflectorNames(before).iterator().next();
+        new SimulatedNodes(cp.adminClient()).label(reflector, RR, null);
+
+        await("both are restored", () -> {
+            ClusterSnapshot now = observed(cp);
+            return now.ownedPeers().contains(mesh) && reflectorNames(now).equals(reflectorNames(before));
+        });
+        await("the restores are reported", () -> events(cp).stream()
+                .filter(e -> "ManagedObjectRestored".equals(e.getReason())).map(e -> e.getInvolvedObject().getName())
+                .collect(Collectors.toSet()).containsAll(Set.of("rrc-mesh", reflector)));
+        assertThat(awaitTopology(cp, section, 3).ownedPeers()).containsExactlyInAnyOrderElementsOf(before.ownedPeers());
+    }
+
+    @Test
+    void aRandomEventSoakNeverLeavesAClientWithoutAReflector(ControlPlane cp) throws Exception {
+        long seed = Long.getLong("soak.seed", System.nanoTime());
+        int events = Integer.getInteger("soak.events", 60);
+        Random random = new Random(seed);
+        SimulatedNodes nodes = new SimulatedNodes(cp.adminClient());
+        List<String> names = new ArrayList<>(nodes.createMany("node", 0, 500, ZONES));
+        Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.02, "removalDelay", "1s"));
+        startController(cp, section);
+        int next = 500;
+        for (int e = 0; e < events; e++) {
+            String victim = names.get(random.nextInt(names.size()));
+            String event;
+            switch (random.nextInt(8)) {
+                case 0 -> {
+                    String name = String.format("node-%03d", next++);
+                    nodes.create(SimulatedNodes.node(name).zone(ZONES.get(random.nextInt(ZONES.size()))));
+                    names.add(name);
+                    event = "add " + name;
+                }
+                case 1 -> {
+                    nodes.delete(victim);
+                    names.remove(victim);
+                    event = "delete " + victim;
+                }
+                case 2 -> {
+                    boolean cordoned = Boolean.TRUE.equals(nodes.get(victim).getSpec().getUnschedulable());
+                    nodes.cordon(victim, !cordoned);
+                    event = (cordoned ? "uncordon " : "cordon ") + victim;
+                }
+                case 3 -> {
+                    boolean ready = nodes.get(victim).getStatus().getConditions().stream()
+                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+                    nodes.setReady(victim, !ready);
+                    event = (ready ? "NotReady " : "Ready ") + victim;
+                }
+                case 4 -> {
+                    nodes.taint(victim, "example.com/maintenance", "NoSchedule");
+                    event = "taint " + victim;
+                }
+                case 5 -> { // a zone goes down or comes back
+                    String zone = ZONES.get(random.nextInt(ZONES.size()));
+                    boolean ready = random.nextBoolean();
+                    List<String> inZone = observed(cp).nodes().stream()
+                            .filter(n -> zone.equals(n.labels().get(SimulatedNodes.ZONE_LABEL)))
+                            .map(NodeFacts::name).toList();
+                    inZone.parallelStream().forEach(n -> nodes.setReady(n, ready));
+                    event = "zone " + zone + (ready ? " back" : " lost");
+                }
+                case 6 -> {
+                    section.put("ratio", List.of(0.01, 0.02, 0.05).get(random.nextInt(3)));
+                    section.put("topologyType", random.nextBoolean() ? "single" : "multi");
+                    editSection(cp, new com.google.gson.Gson().toJson(section));
+                    event = "edit " + section;
+                }
+                default -> {
+                    event = "nothing";
+                }
+            }
+            String context = "seed " + seed + ", event " + e + ": " + event;
+            ClusterSnapshot converged = awaitConverged(cp, section, context);
+            Bgp bgp = new Bgp(converged.nodes(), converged.ownedPeers(), false, Set.of());
+            for (String node : bgp.upNodes()) {
+                NodeFacts facts = converged.nodes().stream().filter(n -> n.name().equals(node)).findFirst().orElseThrow();
+                if (!facts.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION) && bgp.upNodes().size() > 1) {
+                    assertThat(bgp.hasReflector(node)).as("%s: %s has no route reflector", context, node).isTrue();
+                }
+            }
+        }
+    }
+
+    /** Waits until the planner has nothing left to do on the observed cluster. */
+    private static ClusterSnapshot awaitConverged(ControlPlane cp, Map<String, Object> section, String context)
+            throws Exception {
+        RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            ClusterSnapshot snapshot = observed(cp);
+            if (Planner.plan(snapshot, config, Instant.now()).steps().isEmpty()) {
+                return snapshot;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no convergence within " + TIMEOUT + " (" + context + ")");
+    }
+
+    @Test
     void aThirtySecondApiOutageTearsNothingDownAndTheControllerRecovers(ControlPlane cp) throws Exception {
         lease = Duration.ofSeconds(60); // the leader keeps its Lease through the outage
         new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
@@ -300,6 +497,8 @@ class RouteReflectorIT {
         assertThat(cp.controllerWrites().subList(afterOutage, cp.controllerWrites().size()))
                 .filteredOn(w -> "nodes".equals(w.resource()) && reflectorNames(before).contains(w.name()))
                 .isEmpty();
+        // the caches that re-listed after the outage are not mistaken for someone else's edits
+        assertThat(events(cp)).noneMatch(e -> "ManagedObjectRestored".equals(e.getReason()));
     }
 
     @Test

@@ -335,6 +335,26 @@ class PlannerTest {
     }
 
     @Test
+    void anRrWhoseLabelWasRemovedByHandIsRelabelledNotTreatedAsForeign() {
+        ClusterModel model = new ClusterModel(nodes(30, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        Set<String> before = reflectors(model);
+        NodeFacts rr = model.node(before.iterator().next());
+        Map<String, String> labels = new java.util.HashMap<>(rr.labels());
+        labels.remove(RR);
+        model.put(new NodeFacts(rr.name(), labels, rr.annotations(), true, false, List.of(), rr.created()));
+
+        Plan plan = Planner.plan(model.snapshot(), config, T0.plusSeconds(3600));
+        assertThat(plan.steps()).singleElement().isInstanceOfSatisfying(Step.PatchNode.class, step -> {
+            assertThat(step.node()).isEqualTo(rr.name());
+            assertThat(step.labels()).containsOnlyKeys(RR);
+            assertThat(step.reason()).isEqualTo("relabel");
+        });
+        assertThat(plan.warnings()).noneMatch(w -> w.contains("left alone"));
+    }
+
+    @Test
     void aForeignRouteReflectorIsLeftAlone() {
         List<NodeFacts> list = new ArrayList<>(nodes(6, "a"));
         NodeFacts manual = list.get(0);
