@@ -473,6 +473,37 @@ class RouteReflectorIT {
     }
 
     @Test
+    void whenTheLeaderDiesMidApplyTheStandbyTakesOverWithNothingDuplicatedOrLost(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 300, ZONES);
+        Map<String, Object> section = Map.of("ratio", 0.03, "removalDelay", "2s");
+        RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
+        startController(cp, section, true); // dry run: only creates the configuration here
+        host.close();
+        MortalPlugin mortal = new MortalPlugin(40);
+        host = newHost(cp, mortal, "leader", Map.of(), Map.of(), false);
+        host.start();
+        await("the leader leads", host::isLeader);
+        Host standby = newHost(cp, new RouteReflectorPlugin(), "standby", Map.of(), Map.of(), false);
+        try {
+            standby.start();
+            await("the leader died after 40 writes", mortal.died::get);
+            assertThat(Planner.plan(observed(cp), config, Instant.now()).steps()).as("died mid-apply").isNotEmpty();
+            assertThat(standby.isLeader()).isFalse();
+            host.close(); // the dead process goes away; its Lease is free
+            host = null;
+            await("the standby leads", standby::isLeader);
+            ClusterSnapshot converged = awaitTopology(cp, section, 9);
+            Plan plan = Planner.plan(converged, config, Instant.now());
+            assertThat(converged.ownedPeers()).containsExactlyInAnyOrderElementsOf(plan.desiredPeers());
+            assertThat(converged.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION))
+                    .filter(id -> id != null)).doesNotHaveDuplicates().hasSize(9);
+            assertThat(new Bgp(converged.nodes(), converged.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+        } finally {
+            standby.close();
+        }
+    }
+
+    @Test
     void aThirtySecondApiOutageTearsNothingDownAndTheControllerRecovers(ControlPlane cp) throws Exception {
         lease = Duration.ofSeconds(60); // the leader keeps its Lease through the outage
         new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
