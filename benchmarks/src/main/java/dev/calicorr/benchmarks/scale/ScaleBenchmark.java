@@ -50,7 +50,7 @@ public final class ScaleBenchmark {
     private final SimulatedNodes nodes;
     private final int count;
     private final Map<String, Object> section = new LinkedHashMap<>(
-            Map.of("min", 3, "max", 100, "ratio", 0.0047, "removalDelay", "2s"));
+            Map.of("min", 3, "max", 100, "ratio", 0.00473, "removalDelay", "2s"));
     private final List<String> report = new ArrayList<>();
     private Process controller;
 
@@ -113,7 +113,7 @@ public final class ScaleBenchmark {
         event("one client node removed", () -> nodes.delete(client));
         String reflector = reflectors(LiveCluster.read(cp.adminClient())).get(0);
         event("one route reflector cordoned", () -> nodes.cordon(reflector, true));
-        event("ratio edited 0.0047 -> 0.004", () -> {
+        event("ratio edited 0.00473 -> 0.004", () -> {
             section.put("ratio", 0.004);
             ConfigurationStore.api(cp.adminClient()).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
                     new V1Patch("{\"spec\":{\"controllers\":{\"routereflector\":{\"ratio\":0.004}}}}"))
