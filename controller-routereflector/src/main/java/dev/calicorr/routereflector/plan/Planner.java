@@ -561,21 +561,20 @@ public final class Planner {
                 byIndex.put(t.targetIndex, t.name());
             });
             int clientCount = 0;
+            Map<String, Integer> perGroup = new HashMap<>();
             for (View view : views) {
                 if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
                     continue;
                 }
                 clientCount++;
                 if (multi && view.targetGroup != null) {
-                    for (int index : groups.get(view.targetGroup)) {
-                        String rr = byIndex.get(index);
-                        if (rr != null) {
-                            clients.merge(rr, 1, Integer::sum);
-                        }
-                    }
+                    perGroup.merge(view.targetGroup, 1, Integer::sum);
                 }
             }
-            if (!multi) { // every client peers with every RR
+            // a group's clients peer with each of its RRs; in single every client with every RR
+            perGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
+                    .forEach(rr -> clients.merge(rr, count, Integer::sum)));
+            if (!multi) {
                 int all = clientCount;
                 targets.forEach(t -> clients.put(t.name(), all));
             }

@@ -110,7 +110,14 @@ class PlannerTest {
             }
         }
         assertThat(bgp.unreachable()).isEmpty();
-        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(3600)).steps()).isEmpty();
+        Plan replan = Planner.plan(model.snapshot(), config, T0.plusSeconds(3600));
+        assertThat(replan.steps()).isEmpty();
+        // the summary's clients per RR are the sessions the BGPPeers really give
+        for (String rr : reflectors(model)) {
+            long sessions = model.nodes().stream().filter(n -> !reflectors(model).contains(n.name()))
+                    .filter(n -> bgp.sessionsOf(n.name()).contains(rr)).count();
+            assertThat(replan.summary().clientsPerReflector()).containsEntry(rr, (int) sessions);
+        }
     }
 
     @Test
