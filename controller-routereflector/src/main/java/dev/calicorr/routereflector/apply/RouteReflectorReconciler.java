@@ -25,15 +25,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -62,11 +59,6 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final Clock clock;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
-    /**
-     * resourceVersions of our recent writes of each BGPPeer, to tell someone else's edit from ours
-     * (the cache may still show one of our earlier writes).
-     */
-    private final Map<String, Deque<String>> ourPeerVersions = new ConcurrentHashMap<>();
 
     /** Test seam: runs before each step is executed (fault tests stop the controller mid-plan). */
     public interface StepHook {
@@ -151,10 +143,8 @@ public final class RouteReflectorReconciler implements Reconciler {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
                 } else if (result instanceof BgpPeer peer) {
                     writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
-                    rememberOurWrite(peer);
                 } else if (step instanceof Step.DeletePeer delete) {
                     deletedPeers.add(delete.name());
-                    ourPeerVersions.remove(delete.name());
                 }
             }
         } finally {
@@ -165,16 +155,17 @@ public final class RouteReflectorReconciler implements Reconciler {
     }
 
     /**
-     * Says so when a step undoes someone else's change to an object we manage: a BGPPeer edited
-     * since our last write of it (known for this process's lifetime), or a route reflector whose
-     * label was removed. The planner's target wins either way; the operator learns why.
+     * Says so when a step undoes someone else's change to an object we manage: a BGPPeer whose spec
+     * differs from the one our last write of it recorded on it (so also after a restart or a change
+     * of leader), or a route reflector whose label was removed. The planner's target wins either
+     * way; the operator learns why.
      */
     private void reportRestore(Step step) {
         if (step instanceof Step.UpdatePeer update) {
             String name = update.peer().name();
             BgpPeer cached = peers.getByKey(name);
-            Deque<String> ours = ourPeerVersions.get(name);
-            if (cached != null && ours != null && !ours.contains(cached.getMetadata().getResourceVersion())) {
+            if (cached != null && StepExecutor.changedSinceOurWrite(cached)) {
+                metrics.restored("bgppeer");
                 log.warn("BGPPeer {} was changed by someone else; restoring it reason=managed-object "
                         + "(change the routereflector configuration instead)", name);
                 events.event(cached, EventType.Warning, "ManagedObjectRestored", "%s",
@@ -185,6 +176,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             V1Node cached = nodes.getByKey(patch.node());
             Map<String, String> labels = cached == null ? null : cached.getMetadata().getLabels();
             if (patch.labels().containsKey(key) && labels != null && !labels.containsKey(key)) {
+                metrics.restored("node");
                 log.warn("node {} serves as route reflector but lost its label {}; restoring it reason=managed-label "
                         + "(cordon the node or use incompatibleLabels to move the role)", patch.node(), key);
                 V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(patch.node())
@@ -192,15 +184,6 @@ public final class RouteReflectorReconciler implements Reconciler {
                 events.event(ref, EventType.Warning, "ManagedObjectRestored", "%s", "Route reflector label " + key
                         + " was removed by someone else; restored (cordon the node to move the role)");
             }
-        }
-    }
-
-    private void rememberOurWrite(BgpPeer peer) {
-        Deque<String> versions = ourPeerVersions.computeIfAbsent(peer.getMetadata().getName(),
-                name -> new ConcurrentLinkedDeque<>());
-        versions.addLast(peer.getMetadata().getResourceVersion());
-        while (versions.size() > 8) {
-            versions.pollFirst();
         }
     }
 

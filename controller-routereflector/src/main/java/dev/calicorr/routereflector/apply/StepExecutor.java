@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class StepExecutor {
     private static final Logger log = LoggerFactory.getLogger(StepExecutor.class);
+    /**
+     * On every BGPPeer we write: the spec of that write. A spec that no longer matches it was
+     * changed by someone else; the object itself says so, to a restarted process or a new leader too.
+     */
+    public static final String APPLIED_SPEC_ANNOTATION = Names.CONTROLLER_NAME + "/applied-spec";
 
     private final GenericKubernetesApi<V1Node, V1NodeList> nodes;
     private final GenericKubernetesApi<BgpPeer, BgpPeerList> peers;
@@ -103,7 +108,8 @@ public final class StepExecutor {
 
     private KubernetesObject createPeer(PeerFacts peer) throws ApiUnavailableException, StepFailedException {
         BgpPeer object = new BgpPeer(new V1ObjectMeta().name(peer.name())
-                .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)),
+                .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME))
+                .annotations(Map.of(APPLIED_SPEC_ANNOTATION, appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
                 new BgpPeer.Spec(peer.nodeSelector(), peer.peerSelector()));
         KubernetesApiResponse<BgpPeer> response = Responses.call("creating BGPPeer " + peer.name(),
                 () -> peers.create(object));
@@ -123,7 +129,9 @@ public final class StepExecutor {
 
     private KubernetesObject updatePeer(PeerFacts peer) throws ApiUnavailableException, StepFailedException {
         String body = gson.toJson(Map.of(
-                "metadata", Map.of("labels", Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)),
+                "metadata", Map.of("labels", Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME),
+                        "annotations", Map.of(APPLIED_SPEC_ANNOTATION,
+                                appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
                 "spec", Map.of("nodeSelector", peer.nodeSelector(), "peerSelector", peer.peerSelector())));
         KubernetesApiResponse<BgpPeer> response = Responses.call("patching BGPPeer " + peer.name(),
                 () -> peers.patch(peer.name(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
@@ -146,6 +154,26 @@ public final class StepExecutor {
         JsonObject object = new JsonObject();
         values.forEach((key, value) -> object.add(key, value == null ? JsonNull.INSTANCE : new JsonPrimitive(value)));
         return object;
+    }
+
+    private static String appliedSpec(String nodeSelector, String peerSelector) {
+        JsonObject spec = new JsonObject();
+        spec.addProperty("nodeSelector", nodeSelector);
+        spec.addProperty("peerSelector", peerSelector);
+        return spec.toString();
+    }
+
+    /**
+     * Whether someone else changed this peer's spec since our last write of it. False for a peer
+     * without our annotation (written before we kept one): then we cannot tell.
+     */
+    public static boolean changedSinceOurWrite(BgpPeer peer) {
+        Map<String, String> annotations = peer.getMetadata().getAnnotations();
+        String applied = annotations == null ? null : annotations.get(APPLIED_SPEC_ANNOTATION);
+        if (applied == null || peer.getSpec() == null) {
+            return false;
+        }
+        return !applied.equals(appliedSpec(peer.getSpec().getNodeSelector(), peer.getSpec().getPeerSelector()));
     }
 
     /** Whether the controller may change or delete this peer. */

@@ -18,6 +18,7 @@ public final class RouteReflectorMetrics {
     private final Histogram reconcileSeconds;
     private final Counter writes;
     private final Counter reconcileErrors;
+    private final Counter restored;
 
     public RouteReflectorMetrics(PrometheusRegistry registry) {
         desired = Gauge.builder().name(PREFIX + "route_reflectors_desired")
@@ -36,6 +37,9 @@ public final class RouteReflectorMetrics {
                 .labelNames("kind", "operation", "outcome").register(registry);
         reconcileErrors = Counter.builder().name(PREFIX + "reconcile_errors_total")
                 .help("Reconciles that stopped on an API error and were retried").register(registry);
+        restored = Counter.builder().name(PREFIX + "managed_objects_restored_total")
+                .help("Objects we manage that someone else changed and we restored, by object kind")
+                .labelNames("kind").register(registry);
     }
 
     public void write(String kind, String operation, boolean success) {
@@ -48,6 +52,11 @@ public final class RouteReflectorMetrics {
 
     public void reconcileFailed() {
         reconcileErrors.inc();
+    }
+
+    /** Someone else changed an object we manage, and the plan restores it. */
+    public void restored(String kind) {
+        restored.labelValues(kind).inc();
     }
 
     /** Replaces the per-zone and per-RR gauges with the plan's current view. */

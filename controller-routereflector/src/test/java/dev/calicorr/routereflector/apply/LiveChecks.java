@@ -1,0 +1,164 @@
+package dev.calicorr.routereflector.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.calicorr.core.kube.ConfigurationStore;
+import dev.calicorr.core.kube.KubeControllersConfiguration;
+import dev.calicorr.core.plugin.ControllerPlugin;
+import dev.calicorr.core.runtime.Host;
+import dev.calicorr.core.runtime.HostOptions;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
+import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.BgpPeerList;
+import dev.calicorr.routereflector.kube.LiveCluster;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.Planner;
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.SimulatedNodes;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/** What the integration tests of this package share: starting hosts, editing config, waiting for convergence. */
+final class LiveChecks {
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final List<String> ZONES = List.of("a", "b", "c");
+    static final String RR = RouteReflectorConfig.DEFAULT_RR_LABEL_KEY;
+    static final String LEASE_NAMESPACE = "kube-system";
+    static final String LEASE_NAME = "calico-rr-controller";
+
+    private LiveChecks() {
+    }
+
+    /** Creates {@code KubeControllersConfiguration/default} with this routereflector section. */
+    static void createConfiguration(ControlPlane cp, Map<String, Object> section) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("prometheusMetricsPort", 0);
+        spec.put("controllers", Map.of("routereflector", section));
+        var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
+        assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+    }
+
+    /** A host (not started) as the controller's identity, with short leader election timings. */
+    static Host newHost(ControlPlane cp, ControllerPlugin<?> plugin, String identity, Duration lease) {
+        return newHost(cp, cp.controllerClient(), cp.newControllerClient(), plugin, identity, lease, Map.of(), Map.of(),
+                false);
+    }
+
+    static Host newHost(ControlPlane cp, ApiClient client, ApiClient informerClient, ControllerPlugin<?> plugin,
+            String identity, Duration lease, Map<String, String> env, Map<String, Object> fileSpec, boolean dryRun) {
+        Map<String, String> environment = new LinkedHashMap<>(env);
+        environment.put("ENABLED_CONTROLLERS", "routereflector");
+        HostOptions options = HostOptions.defaults(environment, identity)
+                .withHealth("127.0.0.1", 0)
+                .withModes(dryRun, false)
+                .withLease(LEASE_NAMESPACE, LEASE_NAME, lease, lease.multipliedBy(3).dividedBy(4), Duration.ofMillis(500))
+                .withFileSpec(fileSpec);
+        return new Host(options, client, informerClient, List.of(plugin), () -> { });
+    }
+
+    static GenericKubernetesApi<KubeControllersConfiguration, ?> configs(ControlPlane cp) {
+        return ConfigurationStore.api(cp.adminClient());
+    }
+
+    static GenericKubernetesApi<BgpPeer, BgpPeerList> peers(ControlPlane cp) {
+        return new GenericKubernetesApi<>(BgpPeer.class, BgpPeerList.class, "crd.projectcalico.org", "v1", "bgppeers",
+                cp.adminClient());
+    }
+
+    static void editSection(ControlPlane cp, String json) {
+        var response = configs(cp).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                new V1Patch("{\"spec\":{\"controllers\":{\"routereflector\":" + json + "}}}"));
+        assertThat(response.isSuccess()).as("%s", response.getStatus()).isTrue();
+    }
+
+    static ClusterSnapshot observed(ControlPlane cp) {
+        return LiveCluster.read(cp.adminClient());
+    }
+
+    static RouteReflectorConfig config(Map<String, Object> section) throws Exception {
+        return RouteReflectorConfigParser.parse(section, Map.of()).config();
+    }
+
+    /** Waits until the cluster is what the planner wants, with {@code reflectors} RRs. */
+    static ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors)
+            throws Exception {
+        RouteReflectorConfig config = config(section);
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            ClusterSnapshot snapshot = observed(cp);
+            Plan plan = Planner.plan(snapshot, config, Instant.now());
+            long rrs = snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)
+                    && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)).count();
+            if (plan.steps().isEmpty() && rrs == reflectors) {
+                return snapshot;
+            }
+            last = rrs + " RRs, pending: " + plan.steps();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no convergence to " + reflectors + " RRs within " + TIMEOUT + ": " + last);
+    }
+
+    /** Waits until the planner has nothing left to do on the observed cluster. */
+    static ClusterSnapshot awaitConverged(ControlPlane cp, Map<String, Object> section, String context)
+            throws Exception {
+        RouteReflectorConfig config = config(section);
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        List<?> pending = List.of();
+        while (Instant.now().isBefore(deadline)) {
+            ClusterSnapshot snapshot = observed(cp);
+            pending = Planner.plan(snapshot, config, Instant.now()).steps();
+            if (pending.isEmpty()) {
+                return snapshot;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no convergence within " + TIMEOUT + " (" + context + "), pending: " + pending);
+    }
+
+    static Map<String, Long> reflectorsPerZone(ClusterSnapshot snapshot) {
+        return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR))
+                .collect(Collectors.groupingBy(n -> n.labels().get(SimulatedNodes.ZONE_LABEL), TreeMap::new,
+                        Collectors.counting()));
+    }
+
+    static Set<String> reflectorNames(ClusterSnapshot snapshot) {
+        return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name)
+                .collect(Collectors.toSet());
+    }
+
+    static List<CoreV1Event> events(ControlPlane cp) {
+        try {
+            return new CoreV1Api(cp.adminClient()).listNamespacedEvent("default").execute().getItems();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out after " + TIMEOUT + " waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
