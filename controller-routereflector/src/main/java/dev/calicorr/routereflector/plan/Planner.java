@@ -291,16 +291,18 @@ public final class Planner {
                 rackKeepers = rackKeepers();
             }
             Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone);
-            // hierarchy: current spines (and RRs of another topology) keep first, rack RRs keep their rack
-            Map<String, List<View>> current = byKey(v -> v.reflector && !rackKeepers.contains(v), v -> v.zone);
-            pick(seats, current, byKey(v -> !v.reflector, v -> v.zone), "zone", hierarchy,
+            // hierarchy: current spines keep their seats; the RRs a rack keeps stay there; other RRs
+            // (e.g. of another topology) are candidates like clients, so new spines spread over racks
+            Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
+            Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
+            pick(seats, byKey(current, v -> v.zone), byKey(candidate, v -> v.zone), "zone", hierarchy,
                     v -> v.targetSpine = hierarchy);
             if (hierarchy) {
                 // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
                 int unfilled = total - (int) views.stream().filter(v -> v.role == Role.TARGET).count();
                 if (unfilled > 0) {
-                    pick(Map.of("", unfilled), byKey(v -> v.reflector && !rackKeepers.contains(v), v -> ""),
-                            byKey(v -> !v.reflector, v -> ""), "cluster", true, v -> v.targetSpine = true);
+                    pick(Map.of("", unfilled), byKey(current, v -> ""), byKey(candidate, v -> ""), "cluster", true,
+                            v -> v.targetSpine = true);
                 }
                 // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
                 if (views.stream().noneMatch(v -> v.role == Role.TARGET)) {
