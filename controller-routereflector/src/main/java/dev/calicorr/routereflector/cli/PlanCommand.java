@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
  * or with {@code --diff} the writes the controller would make. Writes nothing to any cluster.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
+        header = "Shows the route reflector topology the controller would build, or with --diff what it would change.",
         description = {
             "Shows the route reflector topology the controller would build for a cluster and a configuration: "
                     + "route reflectors per zone, sessions per route reflector and per client, BGPPeers, BGP sessions "

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.ToIntFunction;
 
 /**
  * What a plan amounts to once applied, as the plan command prints it (table, YAML or JSON). Built
@@ -29,7 +28,7 @@ import java.util.function.ToIntFunction;
  * @param nodes   counts over all nodes; reflectors and clients after the plan
  * @param zones   per zone, sorted by name
  * @param reflectors every node with a cluster ID after the plan, by zone then cluster ID
- * @param sessionsPerReflector null without route reflectors
+ * @param sessionsPerReflector over the serving route reflectors (not draining or foreign ones); null without
  * @param sessionsPerClient    null without clients
  * @param warnings the planner's, then what the input and the sessions show
  */
@@ -148,7 +147,7 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
                 new Nodes(nodes.size(), ready, plan.summary().eligible(), reflectors.size(),
                         nodes.size() - reflectors.size()),
                 List.copyOf(zones.values()), reflectors,
-                range(sessions.reflectors(), Sessions.NodeSessions::sessions),
+                range(reflectors.stream().filter(r -> r.state().equals("serving")).map(Reflector::sessions).toList()),
                 clientSessions(clients), new Peers(peers.size(), peers), totals, warnings, changes);
     }
 
@@ -188,16 +187,16 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
         return Integer.compare(a.length() - i, b.length() - j);
     };
 
-    private static Range range(List<Sessions.NodeSessions> nodes, ToIntFunction<Sessions.NodeSessions> value) {
-        if (nodes.isEmpty()) {
+    private static Range range(List<Integer> values) {
+        if (values.isEmpty()) {
             return null;
         }
-        var stats = nodes.stream().mapToInt(value).summaryStatistics();
+        var stats = values.stream().mapToInt(Integer::intValue).summaryStatistics();
         return new Range(stats.getMin(), round(stats.getAverage()), stats.getMax());
     }
 
     private static ClientSessions clientSessions(List<Sessions.NodeSessions> clients) {
-        Range range = range(clients, Sessions.NodeSessions::sessions);
+        Range range = range(clients.stream().map(Sessions.NodeSessions::sessions).toList());
         if (range == null) {
             return null;
         }

@@ -100,6 +100,13 @@ class PlanReportTest {
         assertThat(report.reflectors()).filteredOn(r -> r.name().equals(other.name())).singleElement()
                 .satisfies(r -> assertThat(r.state()).isEqualTo("foreign"));
         assertThat(report.reflectors()).filteredOn(r -> r.state().equals("serving")).hasSize(3); // min 3
+        // the load figures are the serving RRs': the draining one keeps only its RR sessions
+        int drainingSessions = report.reflectors().stream().filter(r -> r.state().equals("draining")).findFirst()
+                .orElseThrow().sessions();
+        assertThat(drainingSessions).isEqualTo(3);
+        assertThat(report.sessionsPerReflector().min()).isEqualTo(report.reflectors().stream()
+                .filter(r -> r.state().equals("serving")).mapToInt(PlanReport.Reflector::sessions).min().orElseThrow())
+                .isGreaterThan(drainingSessions);
         assertThat(report.zones()).extracting(PlanReport.Zone::zone, PlanReport.Zone::nodes, PlanReport.Zone::eligible,
                 PlanReport.Zone::reflectors).containsExactly(
                         Tuple.tuple("", 1, 0, 0), // the foreign node lost its zone label
