@@ -122,7 +122,8 @@ public final class Planner {
         }
     }
 
-    static String zoneOf(Map<String, String> labels, RouteReflectorConfig config) {
+    /** The zone a node counts in: its zone label, the legacy one when the default is missing, "" without. */
+    public static String zoneOf(Map<String, String> labels, RouteReflectorConfig config) {
         if (config.zoneLabel().isEmpty()) {
             return "";
         }
@@ -134,7 +135,7 @@ public final class Planner {
     }
 
     /** Null when the node may be an RR, else why not (for log lines). */
-    static String ineligibility(NodeFacts node, RouteReflectorConfig config) {
+    public static String ineligibility(NodeFacts node, RouteReflectorConfig config) {
         if (!node.ready()) {
             return "NotReady";
         }
