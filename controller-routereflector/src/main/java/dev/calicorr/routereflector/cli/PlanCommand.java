@@ -162,7 +162,7 @@ public final class PlanCommand implements Callable<Integer> {
                 throw new PlanInputException("--synthetic " + synthetic + ": " + e.getMessage());
             }
             String zoneLabel = config.zoneLabel().isEmpty() ? RouteReflectorConfig.DEFAULT_ZONE_LABEL : config.zoneLabel();
-            snapshot = new ClusterSnapshot(SyntheticCluster.nodes(synth, zoneLabel, SyntheticCluster.RACK_LABEL),
+            snapshot = new ClusterSnapshot(SyntheticCluster.nodes(synth, zoneLabel, config.rackLabel()),
                     List.of());
             source = "synthetic " + synth;
         }

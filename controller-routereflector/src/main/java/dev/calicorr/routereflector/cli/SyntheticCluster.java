@@ -20,11 +20,6 @@ public final class SyntheticCluster {
     /** The clock of synthetic clusters: nodes are created before it, and they are planned at it. */
     public static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     public static final long DEFAULT_SEED = 20260101L;
-    /**
-     * The rack label of synthetic nodes.
-     * TODO: the configuration's rack label once RouteReflectorConfig has one.
-     */
-    public static final String RACK_LABEL = "topology.kubernetes.io/rack";
     public static final int MAX_NODES = 1_000_000;
     public static final int MAX_ZONES = 26;
     public static final int MAX_RACKS = 1_000;
@@ -129,9 +124,9 @@ public final class SyntheticCluster {
         return nodes;
     }
 
-    /** The nodes of a spec with the default zone label and {@link #RACK_LABEL}. */
+    /** The nodes of a spec with the default zone and rack labels. */
     public static List<NodeFacts> nodes(Spec spec) {
-        return nodes(spec, RouteReflectorConfig.DEFAULT_ZONE_LABEL, RACK_LABEL);
+        return nodes(spec, RouteReflectorConfig.DEFAULT_ZONE_LABEL, RouteReflectorConfig.DEFAULT_RACK_LABEL);
     }
 
     /** A Ready, schedulable, untainted node with the usual labels, the {@code i}th of its cluster. */

@@ -67,7 +67,7 @@ class SyntheticClusterTest {
                 Collectors.counting()));
         assertThat(perZone).containsOnlyKeys("zone-a", "zone-b", "zone-c")
                 .allSatisfy((zone, count) -> assertThat(count).isBetween(900L, 1100L));
-        assertThat(nodes).noneMatch(n -> n.labels().containsKey(SyntheticCluster.RACK_LABEL));
+        assertThat(nodes).noneMatch(n -> n.labels().containsKey(RouteReflectorConfig.DEFAULT_RACK_LABEL));
     }
 
     @Test
