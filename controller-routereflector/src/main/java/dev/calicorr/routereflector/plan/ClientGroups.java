@@ -59,10 +59,15 @@ final class ClientGroups {
         List<String> allGroups = new ArrayList<>(groups.keySet());
         allGroups.sort(Comparator.comparingInt(Integer::parseInt));
 
-        Map<String, List<View>> clientsByZone = new TreeMap<>();
+        Map<String, List<View>> clientsByZone = new HashMap<>();
         for (View view : views) {
             if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
-                clientsByZone.computeIfAbsent(view.zone, z -> new ArrayList<>()).add(view);
+                List<View> zoneClients = clientsByZone.get(view.zone);
+                if (zoneClients == null) {
+                    zoneClients = new ArrayList<>();
+                    clientsByZone.put(view.zone, zoneClients);
+                }
+                zoneClients.add(view);
             }
         }
         clientsByZone.forEach((zone, clients) ->
@@ -70,21 +75,35 @@ final class ClientGroups {
         return groups;
     }
 
-    /** Even split of one zone's clients over its groups, keeping current members within the share. */
+    /**
+     * Even split of one zone's clients over its groups, keeping current members within the share
+     * (the first by name when a group has more). Clients come in any order; the result does not
+     * depend on it, and only the clients that move are sorted.
+     */
     static void fill(List<View> clients, List<String> zoneGroups) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
-        Map<String, Integer> count = new LinkedHashMap<>();
-        zoneGroups.forEach(g -> count.put(g, 0));
+        Map<String, List<View>> members = new LinkedHashMap<>();
+        zoneGroups.forEach(g -> members.put(g, new ArrayList<>()));
         List<View> unassigned = new ArrayList<>();
-        for (View client : clients) { // sorted by name
-            Integer have = client.group == null ? null : count.get(client.group);
-            if (have != null && have < cap) {
-                client.targetGroup = client.group;
-                count.put(client.group, have + 1);
+        for (View client : clients) {
+            List<View> current = client.group == null ? null : members.get(client.group);
+            if (current != null) {
+                current.add(client);
             } else {
                 unassigned.add(client);
             }
         }
+        Map<String, Integer> count = new LinkedHashMap<>();
+        members.forEach((group, list) -> {
+            if (list.size() > cap) {
+                list.sort(Comparator.comparing(View::name));
+                unassigned.addAll(list.subList(cap, list.size()));
+                list = list.subList(0, cap);
+            }
+            list.forEach(client -> client.targetGroup = group);
+            count.put(group, list.size());
+        });
+        unassigned.sort(Comparator.comparing(View::name));
         for (View client : unassigned) {
             String smallest = null;
             for (Map.Entry<String, Integer> entry : count.entrySet()) {
