@@ -130,15 +130,24 @@ final class ClientGroups {
      * lowest id nobody carries.
      */
     private static Map<View, Integer> slots(List<View> views, List<View> targets) {
-        Map<Integer, Set<String>> carried = new HashMap<>(); // group id on clients -> their zones
+        Map<String, Set<String>> labelled = new HashMap<>(); // group label on clients -> their zones
         for (View view : views) {
             if ((view.role == Role.CLIENT || view.role == Role.DEMOTE) && view.group != null) {
-                Integer id = slotId(view.group);
-                if (id != null) {
-                    carried.computeIfAbsent(id, i -> new HashSet<>()).add(view.zone);
+                Set<String> zones = labelled.get(view.group);
+                if (zones == null) {
+                    zones = new HashSet<>();
+                    labelled.put(view.group, zones);
                 }
+                zones.add(view.zone);
             }
         }
+        Map<Integer, Set<String>> carried = new HashMap<>();
+        labelled.forEach((group, zones) -> {
+            Integer id = slotId(group);
+            if (id != null) {
+                carried.put(id, zones);
+            }
+        });
         List<View> ordered = targets.stream()
                 .sorted(Comparator.comparing((View v) -> v.zone).thenComparingInt(v -> v.targetIndex)).toList();
         Map<View, Integer> slots = new HashMap<>();

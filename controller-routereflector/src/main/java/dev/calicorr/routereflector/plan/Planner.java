@@ -766,19 +766,24 @@ public final class Planner {
                 byIndex.put(t.targetIndex, t.name());
             });
             int clientCount = 0;
-            Map<String, Integer> perGroup = new HashMap<>();
+            Map<String, int[]> perGroup = new HashMap<>();
             for (View view : views) {
                 if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
                     continue;
                 }
                 clientCount++;
                 if (view.targetGroup != null) {
-                    perGroup.merge(view.targetGroup, 1, Integer::sum);
+                    int[] count = perGroup.get(view.targetGroup);
+                    if (count == null) {
+                        count = new int[1];
+                        perGroup.put(view.targetGroup, count);
+                    }
+                    count[0]++;
                 }
             }
             // a group's clients peer with each of its RRs; in single every client with every RR
             perGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
-                    .forEach(rr -> clients.merge(rr, count, Integer::sum)));
+                    .forEach(rr -> clients.merge(rr, count[0], Integer::sum)));
             if (topology == TopologyType.SINGLE) {
                 int all = clientCount;
                 targets.forEach(t -> clients.put(t.name(), all));
