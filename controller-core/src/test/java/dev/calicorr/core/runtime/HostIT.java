@@ -102,6 +102,31 @@ class HostIT {
     }
 
     @Test
+    void removingTheSectionThatEnablesAControllerDisablesItAndPuttingItBackEnablesItAgain(ControlPlane cp)
+            throws Exception {
+        configs(cp).create(new KubeControllersConfiguration(
+                new io.kubernetes.client.openapi.models.V1ObjectMeta().name("default"),
+                Map.of("prometheusMetricsPort", 0, "controllers", Map.of("recording", Map.of("message", "first")))));
+        RecordingPlugin plugin = new RecordingPlugin();
+        Host host = start(cp, plugin, Map.of(), false, "a", () -> { }); // ENABLED_CONTROLLERS unset
+        await("the controller runs", () -> plugin.running.getCount() == 0);
+        assertThat(plugin.configs).containsExactly("first");
+
+        patchSpec(cp, "{\"spec\":{\"controllers\":{\"recording\":null}}}");
+        await("the controller is told it is disabled", () -> plugin.disabled.get() == 1);
+        // disabled is not stopped: the controller keeps its thread, informers and metrics
+        assertThat(plugin.stopped).isFalse();
+        assertThat(host.isLeader()).isTrue();
+        await("the effective config no longer lists it", () -> !String.valueOf(configs(cp).get("default").getObject()
+                .getMetadata().getAnnotations().get(ConfigurationStore.RUNNING_CONFIG_ANNOTATION)).contains("first"));
+
+        patchSection(cp, "{\"message\":\"first\"}"); // the same configuration as before
+        await("the controller is enabled again", () -> plugin.configs.size() == 2);
+        assertThat(plugin.configs).containsExactly("first", "first");
+        assertThat(plugin.disabled.get()).isEqualTo(1);
+    }
+
+    @Test
     void besideUpstreamTheEffectiveConfigGoesToAnAnnotationNotStatus(ControlPlane cp) throws Exception {
         RecordingPlugin plugin = new RecordingPlugin();
         start(cp, plugin, Map.of("ENABLED_CONTROLLERS", "recording"), false, "a", () -> { });

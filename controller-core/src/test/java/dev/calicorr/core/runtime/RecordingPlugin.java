@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A plugin that lives only in the test sources and is listed in the test class path's
@@ -22,6 +23,7 @@ public final class RecordingPlugin implements ControllerPlugin<String> {
 
     final List<String> configs = new CopyOnWriteArrayList<>();
     final CountDownLatch running = new CountDownLatch(1);
+    final AtomicInteger disabled = new AtomicInteger();
     volatile boolean stopped;
 
     @Override
@@ -70,6 +72,11 @@ public final class RecordingPlugin implements ControllerPlugin<String> {
             @Override
             public void configChanged(String next) {
                 configs.add(next);
+            }
+
+            @Override
+            public void disabled() {
+                disabled.incrementAndGet();
             }
         };
     }
