@@ -37,8 +37,9 @@ public final class RouteReflectorConfigParser {
     private static final Set<String> FIELDS = Set.of("min", "max", "ratio", "zoneLabel", "topologyType",
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
-            "reconcilerPeriod", "adoptLegacyPeers");
+            "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter");
     private static final Duration MIN_RECONCILER_PERIOD = Duration.ofSeconds(1);
+    private static final Duration MIN_SESSION_STUCK_AFTER = Duration.ofSeconds(1);
 
     private RouteReflectorConfigParser() {
     }
@@ -174,6 +175,13 @@ public final class RouteReflectorConfigParser {
         }
         builder.reconcilerPeriod(period);
         builder.adoptLegacyPeers(values.bool("adoptLegacyPeers").orElse(false));
+        builder.manageNodeToNodeMesh(values.bool("manageNodeToNodeMesh").orElse(false));
+        Duration stuckAfter = values.duration("sessionStuckAfter").orElse(RouteReflectorConfig.DEFAULT_SESSION_STUCK_AFTER);
+        if (stuckAfter.compareTo(MIN_SESSION_STUCK_AFTER) < 0) {
+            throw new InvalidConfigException(values.field("sessionStuckAfter"),
+                    "must be at least 1s, got " + ConfigValues.formatDuration(stuckAfter));
+        }
+        builder.sessionStuckAfter(stuckAfter);
 
         RouteReflectorConfig config = builder.build();
         return new ParsedConfig<>(config, effective(config), used);
@@ -199,6 +207,8 @@ public final class RouteReflectorConfigParser {
         out.put("removalDelay", ConfigValues.formatDuration(config.removalDelay()));
         out.put("reconcilerPeriod", ConfigValues.formatDuration(config.reconcilerPeriod()));
         out.put("adoptLegacyPeers", config.adoptLegacyPeers());
+        out.put("manageNodeToNodeMesh", config.manageNodeToNodeMesh());
+        out.put("sessionStuckAfter", ConfigValues.formatDuration(config.sessionStuckAfter()));
         return out;
     }
 
