@@ -149,9 +149,9 @@ final class MeshHandOff {
                 SessionFacts facts = sessions.perReflector().get(rr.name());
                 if (facts == null) {
                     unready.add(rr.name() + " (no BGP status yet)");
-                } else if (facts.established() == 0 || facts.notEstablished() > 0) {
-                    unready.add(rr.name() + " (" + facts.established() + " Established, " + facts.notEstablished()
-                            + " not)");
+                } else if (facts.established() == 0 || facts.pending() > 0) {
+                    unready.add(rr.name() + " (" + facts.established() + " Established, " + facts.pending()
+                            + " coming up)");
                 }
             }
             if (!unready.isEmpty()) {

@@ -362,14 +362,18 @@ final class SessionChecks {
                     notEstablished.merge(other, String.valueOf(peer.state()), (a, b) -> a);
                 }
             }
+            recheck = earlier(recheck, track(rr, notEstablished, config, now));
+            newlyStuck += reportStuck(node, config, now);
+            int stuck = (int) down.get(rr).values().stream().filter(d -> d.reported).count();
+            int pending = notEstablished.size() - stuck;
+            // Taken over: something is up and nothing is still coming up. A session already reported
+            // stuck (one broken client) does not hold a hand-over back for ever, unless most are down.
             String servingSince = annotations(node).get(Names.SERVING_SINCE_ANNOTATION);
-            if (established > 0 && notEstablished.isEmpty() && servingSince != null) {
+            if (established > 0 && pending == 0 && stuck < established && servingSince != null) {
                 verifiedUnder.put(rr, servingSince);
             }
             boolean verified = servingSince != null && servingSince.equals(verifiedUnder.get(rr));
-            facts.put(rr, new SessionFacts(established, notEstablished.size(), verified));
-            recheck = earlier(recheck, track(rr, notEstablished, config, now));
-            newlyStuck += reportStuck(node, config, now);
+            facts.put(rr, new SessionFacts(established, notEstablished.size(), pending, verified));
         }
         down.keySet().retainAll(facts.keySet());
         verifiedUnder.keySet().retainAll(reflectors.keySet());
@@ -430,8 +434,7 @@ final class SessionChecks {
         String message = "BGP session(s) with " + listed + " not Established for more than "
                 + dev.calicorr.core.config.ConfigValues.formatDuration(config.sessionStuckAfter())
                 + " (CalicoNodeStatus " + nameFor(rr) + "): check calico-node on both nodes and that BGP (TCP 179) "
-                + "passes between them. While it lasts, this route reflector, if new, does not yet replace an "
-                + "obsolete one, and the node-to-node mesh is not turned off";
+                + "passes between them";
         log.warn("node {} reason=bgp-session-stuck {}", rr, message);
         events.event(nodeRef(node), EventType.Warning, "BGPSessionStuck", "%s", message);
         return stuck.size();

@@ -6,8 +6,9 @@ package dev.calicorr.routereflector.model;
  *
  * @param established    sessions in state Established
  * @param notEstablished sessions in any other state (Connect, Active, OpenSent, …)
- * @param verified       since it started serving, it has reported at least one session and all of
- *                       them Established at once: it has taken over the clients it was given
+ * @param pending        of those, the ones not yet down for {@code sessionStuckAfter}: still coming up
+ * @param verified       since it started serving, it has had at least one session Established, none
+ *                       pending, and fewer stuck than Established: it has taken over its clients
  */
-public record SessionFacts(int established, int notEstablished, boolean verified) {
+public record SessionFacts(int established, int notEstablished, int pending, boolean verified) {
 }

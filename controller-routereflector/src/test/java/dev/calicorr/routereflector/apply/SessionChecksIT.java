@@ -167,6 +167,48 @@ class SessionChecksIT {
     }
 
     @Test
+    void oneStuckSessionOfAReplacementHoldsTheHandOverBackOnlyUntilItIsReportedStuck(ControlPlane cp)
+            throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+        calicoNode = new CalicoNodeStandIn(cp.adminClient()).start();
+        Map<String, Object> section = Map.of("ratio", 0.1, "removalDelay", "1s", "sessionStuckAfter", "4s");
+        start(cp, section);
+        Set<String> first = reflectorNames(awaitTopology(cp, section, 3));
+        await("the first RRs' sessions are reported", () -> first.stream()
+                .allMatch(rr -> gauge(host, "calico_rr_bgp_sessions_established", rr) != null));
+        // 3 RRs and 3 per client: every client peers with every RR, the replacement too; the newest
+        // node (zone c) is a client that will not become the replacement (the oldest of zone a)
+        String broken = observed(cp).nodes().stream().map(NodeFacts::name).filter(n -> !first.contains(n))
+                .max(String::compareTo).orElseThrow();
+        calicoNode.sessionStates((local, peer) -> {
+            NodeFacts newRr = isReflector(local) && !first.contains(local.name()) ? local
+                    : isReflector(peer) && !first.contains(peer.name()) ? peer : null;
+            NodeFacts other = newRr == local ? peer : local;
+            return newRr != null && other.name().equals(broken) ? CalicoNodeStandIn.CONNECT
+                    : CalicoNodeStandIn.ESTABLISHED;
+        });
+        String cordoned = new TreeSet<>(first).first();
+        new SimulatedNodes(cp.adminClient()).cordon(cordoned, true);
+        await("a replacement is promoted", () -> reflectorNames(observed(cp)).size() == 4);
+        String replacement = reflectorNames(observed(cp)).stream().filter(n -> !first.contains(n)).findFirst()
+                .orElseThrow();
+        await("the controller sees one session of the replacement coming up", () -> {
+            Double down = gauge(host, "calico_rr_bgp_sessions_not_established", replacement);
+            return down != null && down == 1.0;
+        });
+        assertThat(stuckEvents(cp)).isEmpty();
+        assertThat(reflectorNames(observed(cp))).as("held back while the session may still come up").contains(cordoned);
+
+        // once reported stuck (one of many), it no longer holds the hand-over back
+        await("the cordoned RR is demoted", () -> !reflectorNames(observed(cp)).contains(cordoned));
+        assertThat(stuckEvents(cp)).singleElement().satisfies(e -> {
+            assertThat(e.getInvolvedObject().getName()).isEqualTo(replacement);
+            assertThat(e.getMessage()).contains(broken + " (Connect)");
+        });
+        assertThat(gauge(host, "calico_rr_bgp_sessions_not_established", replacement)).isEqualTo(1.0);
+    }
+
+    @Test
     void aStuckSessionRaisesExactlyOneWarningEventAndALogLine(ControlPlane cp) throws Exception {
         new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
         calicoNode = new CalicoNodeStandIn(cp.adminClient()).start();

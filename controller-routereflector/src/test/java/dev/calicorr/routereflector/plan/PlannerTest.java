@@ -256,8 +256,8 @@ class PlannerTest {
     /** Session facts for these RRs: verified ones with 5 Established sessions, the others with 2 not Established. */
     private static ClusterSnapshot withSessions(ClusterModel model, Set<String> verified, Set<String> unverified) {
         Map<String, SessionFacts> facts = new HashMap<>();
-        verified.forEach(rr -> facts.put(rr, new SessionFacts(5, 0, true)));
-        unverified.forEach(rr -> facts.put(rr, new SessionFacts(3, 2, false)));
+        verified.forEach(rr -> facts.put(rr, new SessionFacts(5, 0, 0, true)));
+        unverified.forEach(rr -> facts.put(rr, new SessionFacts(3, 2, 2, false)));
         ClusterSnapshot plain = model.snapshot();
         return new ClusterSnapshot(plain.nodes(), plain.ownedPeers(), Optional.of(facts));
     }
