@@ -257,6 +257,27 @@ class MeshHandOffIT {
         assertThat(bgpConfigurationWrites(cp)).hasSize(2);
     }
 
+    @Test
+    void anApiServerOutageNeverFlipsTheMesh(ControlPlane cp) throws Exception {
+        new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+        calicoNode = new CalicoNodeStandIn(cp.adminClient()).start();
+        createConfiguration(cp, SECTION);
+        // the leader keeps its Lease through the outage
+        Host host = start(newHost(cp, new RouteReflectorPlugin(), "it", Duration.ofSeconds(60)));
+        awaitTopology(cp, SECTION, 3);
+        await("the mesh is turned off", () -> !meshOn(cp));
+        int writes = bgpConfigurationWrites(cp).size();
+
+        calicoNode.close(); // calico-node keeps its state during an outage
+        cp.stopApiServer();
+        Thread.sleep(10_000); // the outage itself, not a wait for a result
+        cp.startApiServer();
+        assertThat(host.isLeader()).isTrue();
+        awaitTwoMoreReconciles(host, cp);
+        assertThat(meshOn(cp)).isFalse();
+        assertThat(bgpConfigurationWrites(cp)).hasSize(writes);
+    }
+
     private static Bgp bgpOf(ControlPlane cp) {
         ClusterSnapshot snapshot = observed(cp);
         return new Bgp(snapshot.nodes(), snapshot.ownedPeers(), meshOn(cp), Set.of());
