@@ -1,5 +1,6 @@
 package dev.calicorr.benchmarks;
 
+import dev.calicorr.routereflector.cli.SyntheticCluster;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
@@ -11,24 +12,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
-/** Deterministic benchmark clusters: fixed seeds, fixed instants, realistic names and labels. */
+/**
+ * Deterministic benchmark clusters: fixed seeds, fixed instants, realistic names and labels; the
+ * nodes are the plan CLI's synthetic ones ({@code plan --synthetic nodes=N,zones=Z}).
+ */
 final class Clusters {
     /** When the benchmark clusters are planned. */
-    static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
-    static final long SEED = 20260101L;
-    /** Labels every node of a real cluster carries besides zone and hostname. */
-    private static final Map<String, String> COMMON_LABELS = Map.of(
-            "topology.kubernetes.io/region", "region-1",
-            "kubernetes.io/arch", "amd64",
-            "kubernetes.io/os", "linux",
-            "node.kubernetes.io/instance-type", "m5.2xlarge",
-            "beta.kubernetes.io/arch", "amd64",
-            "beta.kubernetes.io/os", "linux");
+    static final Instant NOW = SyntheticCluster.NOW;
+    static final long SEED = SyntheticCluster.DEFAULT_SEED;
 
     private Clusters() {
     }
@@ -44,31 +38,17 @@ final class Clusters {
     }
 
     static String zone(int z) {
-        return "zone-" + (char) ('a' + z);
-    }
-
-    /** EC2-style name, unique for i below 2^24. */
-    static String name(int i) {
-        return "ip-10-" + ((i >>> 16) & 0xff) + "-" + ((i >>> 8) & 0xff) + "-" + (i & 0xff) + ".ec2.internal";
+        return SyntheticCluster.zone(z);
     }
 
     /** A Ready, schedulable, untainted node with the usual labels. */
     static NodeFacts node(int i, String zone, Instant created) {
-        NodeFacts base = ClusterModel.node(name(i), zone, true, created);
-        Map<String, String> labels = new HashMap<>(base.labels());
-        labels.putAll(COMMON_LABELS);
-        return new NodeFacts(base.name(), labels, base.annotations(), true, false, List.of(), created);
+        return SyntheticCluster.node(i, zone, created);
     }
 
     /** {@code n} Ready nodes, each in a random zone, created at random times in the year before NOW. */
     static ClusterModel cluster(int n, int zones) {
-        Random random = new Random(SEED);
-        List<NodeFacts> nodes = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Instant created = NOW.minusSeconds(3600 + random.nextInt(365 * 24 * 3600));
-            nodes.add(node(i, zone(random.nextInt(zones)), created));
-        }
-        return new ClusterModel(nodes);
+        return new ClusterModel(SyntheticCluster.nodes(new SyntheticCluster.Spec(n, zones, 0, SEED)));
     }
 
     /**

@@ -2,18 +2,18 @@ package dev.calicorr.core;
 
 import dev.calicorr.core.config.FatalConfigException;
 import dev.calicorr.core.config.SpecFile;
+import dev.calicorr.core.kube.KubeClients;
+import dev.calicorr.core.logging.LogLevels;
+import dev.calicorr.core.plugin.ControllerPlugin;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.core.runtime.HostOptions;
 import dev.calicorr.core.runtime.HostStartException;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.util.ClientBuilder;
-import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +23,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code kube-controllers}: runs the host with the plugins on the class path until SIGTERM. */
+/**
+ * {@code kube-controllers}: runs the host with the plugins on the class path until SIGTERM; the
+ * plugins' own subcommands (see {@link ControllerPlugin#commands()}) run instead when named.
+ */
 @Command(name = "kube-controllers", mixinStandardHelpOptions = true, version = "calico-rr-controller 0.1.0",
         description = "Calico kube-controllers host with the route reflector controller. Settings come from "
                 + "KubeControllersConfiguration/default and the environment (ENABLED_CONTROLLERS, LOG_LEVEL, ...).")
@@ -61,7 +64,34 @@ public final class Main implements Callable<Integer> {
     String identity;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine(Host.discoverPlugins()).execute(args));
+    }
+
+    /**
+     * The command line of the runnable jar: the host, plus every plugin's subcommands. A subcommand
+     * runs with the log on standard error, its standard output being its result.
+     */
+    public static CommandLine commandLine(List<ControllerPlugin<?>> plugins) {
+        CommandLine cli = new CommandLine(new Main());
+        for (ControllerPlugin<?> plugin : plugins) {
+            for (Object command : plugin.commands()) {
+                CommandLine sub = command instanceof CommandLine given ? given : new CommandLine(command);
+                String name = sub.getCommandName();
+                if (cli.getSubcommands().containsKey(name)) {
+                    log.warn("plugin {} adds a command '{}' that exists already; skipped", plugin.name(), name);
+                    continue;
+                }
+                cli.addSubcommand(name, sub);
+            }
+        }
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cli.setExecutionStrategy(parsed -> {
+            if (parsed.subcommand() != null) {
+                LogLevels.toStandardError();
+            }
+            return runLast.execute(parsed);
+        });
+        return cli;
     }
 
     @Override
@@ -88,8 +118,8 @@ public final class Main implements Callable<Integer> {
         ApiClient client;
         ApiClient informerClient;
         try {
-            client = apiClient();
-            informerClient = apiClient();
+            client = KubeClients.create(kubeconfig);
+            informerClient = KubeClients.create(kubeconfig);
         } catch (IOException | RuntimeException e) {
             log.error("cannot run: no usable Kubernetes client configuration ({}); pass --kubeconfig or run in a pod",
                     e.getMessage());
@@ -110,17 +140,6 @@ public final class Main implements Callable<Integer> {
         }
         stopped.await();
         return 0;
-    }
-
-    private ApiClient apiClient() throws IOException {
-        if (kubeconfig == null) {
-            return ClientBuilder.standard().build();
-        }
-        try (Reader reader = Files.newBufferedReader(kubeconfig)) {
-            KubeConfig config = KubeConfig.loadKubeConfig(reader);
-            config.setFile(kubeconfig.toFile());
-            return ClientBuilder.kubeconfig(config).build();
-        }
     }
 
     private static String defaultIdentity(Map<String, String> env) {

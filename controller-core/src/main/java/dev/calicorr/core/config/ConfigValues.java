@@ -91,6 +91,19 @@ public final class ConfigValues {
         throw new InvalidConfigException(field(key), "must be a list of strings, got " + describe(value));
     }
 
+    /** A list of nested sections (e.g. {@code steps}), or empty when absent. */
+    @SuppressWarnings("unchecked")
+    public Optional<List<Map<String, Object>>> sections(String key) throws InvalidConfigException {
+        Object value = section.get(key);
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (value instanceof List<?> list && list.stream().allMatch(Map.class::isInstance)) {
+            return Optional.of(list.stream().map(item -> (Map<String, Object>) item).toList());
+        }
+        throw new InvalidConfigException(field(key), "must be a list of objects, got " + describe(value));
+    }
+
     /** A nested section, or null when absent. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> section(String key) throws InvalidConfigException {

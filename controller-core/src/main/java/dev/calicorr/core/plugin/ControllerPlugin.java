@@ -1,6 +1,7 @@
 package dev.calicorr.core.plugin;
 
 import dev.calicorr.core.config.InvalidConfigException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +14,9 @@ import java.util.Map;
  * the first valid configuration is known, and then hands later valid configurations to
  * {@link ManagedController#configChanged}. An invalid edit is rejected by the host (log line, Event,
  * metric) and never reaches the controller, which keeps running on its last good configuration.
+ *
+ * <p>A plugin may also add subcommands to the {@code kube-controllers} command line with
+ * {@link #commands()}, e.g. a tool that shows what the controller would do.
  *
  * @param <C> the plugin's typed, validated configuration
  */
@@ -38,4 +42,18 @@ public interface ControllerPlugin<C> {
      * replica leads.
      */
     ManagedController<C> create(ControllerContext context, C config);
+
+    /**
+     * Subcommands this plugin adds to the {@code kube-controllers} command line: picocli command
+     * objects (classes annotated with {@code @picocli.CommandLine.Command}, or {@code CommandLine}
+     * instances), added with {@code CommandLine.addSubcommand} under their own command name. A
+     * subcommand runs instead of the host (no informers, no leader election) and its exit code is
+     * the process's. It writes its result to the {@code CommandLine}'s out and err writers
+     * ({@code spec.commandLine().getOut()}); while it runs, the host's log goes to standard error so
+     * that standard output holds the result alone. A name another plugin already took is skipped
+     * with a warning. Called once at start, before the command line is parsed: build nothing heavy.
+     */
+    default List<Object> commands() {
+        return List.of();
+    }
 }

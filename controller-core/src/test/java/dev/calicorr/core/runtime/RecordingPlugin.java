@@ -8,15 +8,20 @@ import dev.calicorr.core.plugin.ManagedController;
 import dev.calicorr.core.plugin.ParsedConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * A plugin that lives only in the test sources and is listed in the test class path's
  * META-INF/services: the proof that a controller is added without touching the host. Its config is
  * one field, {@code message} (non-empty, overridable by {@code RECORDING_MESSAGE}); it records what
- * the host hands it.
+ * the host hands it. It also adds a subcommand, {@code recording-echo}.
  */
 public final class RecordingPlugin implements ControllerPlugin<String> {
     public static final String NAME = "recording";
@@ -79,5 +84,26 @@ public final class RecordingPlugin implements ControllerPlugin<String> {
                 disabled.incrementAndGet();
             }
         };
+    }
+
+    @Override
+    public List<Object> commands() {
+        return List.of(new EchoCommand());
+    }
+
+    /** Prints its words on the command's out; its exit code is their count. */
+    @Command(name = "recording-echo", mixinStandardHelpOptions = true, description = "prints its arguments")
+    public static final class EchoCommand implements Callable<Integer> {
+        @Parameters
+        List<String> words = List.of();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().println(String.join(" ", words));
+            return words.size();
+        }
     }
 }

@@ -12,7 +12,9 @@ import java.util.Set;
  * Immutable; built by {@link RouteReflectorConfigParser}, consumed by the planner.
  *
  * @param nodeSelector only nodes matching it may be RRs ({@link Selector#all()} when unset)
+ * @param steps        the {@code stepping} calculation's steps; empty for {@code linear} (by ratio)
  * @param zoneLabel    node label naming the zone; empty means the whole cluster is one zone
+ * @param rackLabel    node label naming the rack ({@code hierarchy})
  * @param manageNodeToNodeMesh turn Calico's node-to-node mesh off once the topology serves, and back
  *                             on when it cannot be kept or the controller is disabled
  * @param sessionStuckAfter    a BGP session of a route reflector that is not Established for this
@@ -22,7 +24,10 @@ public record RouteReflectorConfig(
         int min,
         int max,
         double ratio,
+        List<ReflectorCount.Step> steps,
         String zoneLabel,
+        String rackLabel,
+        int reflectorsPerRack,
         TopologyType topologyType,
         int routeReflectorsPerNode,
         ClusterIdTemplate clusterId,
@@ -47,6 +52,10 @@ public record RouteReflectorConfig(
     public static final String DEFAULT_ZONE_LABEL = "topology.kubernetes.io/zone";
     /** Used for a node that lacks {@link #DEFAULT_ZONE_LABEL} when the zone label is the default. */
     public static final String LEGACY_ZONE_LABEL = "failure-domain.beta.kubernetes.io/zone";
+    public static final String DEFAULT_RACK_LABEL = "topology.kubernetes.io/rack";
+    public static final int DEFAULT_REFLECTORS_PER_RACK = 2;
+    /** RRs per quorum in the {@code quorum} topology: any two may fail. */
+    public static final int QUORUM_SIZE = 3;
     public static final TopologyType DEFAULT_TOPOLOGY = TopologyType.MULTI;
     public static final int DEFAULT_ROUTE_REFLECTORS_PER_NODE = 3;
     public static final String DEFAULT_RR_LABEL_KEY = "calico-route-reflector";
@@ -57,7 +66,9 @@ public record RouteReflectorConfig(
     public static final Duration DEFAULT_SESSION_STUCK_AFTER = Duration.ofMinutes(3);
 
     public RouteReflectorConfig {
+        steps = List.copyOf(steps);
         Objects.requireNonNull(zoneLabel, "zoneLabel");
+        Objects.requireNonNull(rackLabel, "rackLabel");
         Objects.requireNonNull(topologyType, "topologyType");
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(routeReflectorLabelKey, "routeReflectorLabelKey");
@@ -72,6 +83,11 @@ public record RouteReflectorConfig(
         Objects.requireNonNull(sessionStuckAfter, "sessionStuckAfter");
     }
 
+    /** How many RRs the cluster wants for its eligible nodes, before the [min, max] clamp. */
+    public ReflectorCount calculation() {
+        return steps.isEmpty() ? new ReflectorCount.Linear(ratio) : new ReflectorCount.Stepping(steps);
+    }
+
     /** Every field at its default. */
     public static RouteReflectorConfig defaults() {
         return builder().build();
@@ -83,7 +99,8 @@ public record RouteReflectorConfig(
 
     /** A builder holding this config's values, to change a few of them. */
     public Builder toBuilder() {
-        return new Builder().min(min).max(max).ratio(ratio).zoneLabel(zoneLabel).topologyType(topologyType)
+        return new Builder().min(min).max(max).ratio(ratio).steps(steps).zoneLabel(zoneLabel)
+                .rackLabel(rackLabel).reflectorsPerRack(reflectorsPerRack).topologyType(topologyType)
                 .routeReflectorsPerNode(routeReflectorsPerNode).clusterId(clusterId)
                 .routeReflectorLabelKey(routeReflectorLabelKey).routeReflectorLabelValue(routeReflectorLabelValue)
                 .hostnameLabel(hostnameLabel).nodeSelector(nodeSelector).incompatibleLabels(incompatibleLabels)
@@ -97,7 +114,10 @@ public record RouteReflectorConfig(
         private int min = DEFAULT_MIN;
         private int max = DEFAULT_MAX;
         private double ratio = DEFAULT_RATIO;
+        private List<ReflectorCount.Step> steps = List.of();
         private String zoneLabel = DEFAULT_ZONE_LABEL;
+        private String rackLabel = DEFAULT_RACK_LABEL;
+        private int reflectorsPerRack = DEFAULT_REFLECTORS_PER_RACK;
         private TopologyType topologyType = DEFAULT_TOPOLOGY;
         private int routeReflectorsPerNode = DEFAULT_ROUTE_REFLECTORS_PER_NODE;
         private ClusterIdTemplate clusterId = ClusterIdTemplate.DEFAULT;
@@ -120,7 +140,10 @@ public record RouteReflectorConfig(
         public Builder min(int value) { min = value; return this; }
         public Builder max(int value) { max = value; return this; }
         public Builder ratio(double value) { ratio = value; return this; }
+        public Builder steps(List<ReflectorCount.Step> value) { steps = value; return this; }
         public Builder zoneLabel(String value) { zoneLabel = value; return this; }
+        public Builder rackLabel(String value) { rackLabel = value; return this; }
+        public Builder reflectorsPerRack(int value) { reflectorsPerRack = value; return this; }
         public Builder topologyType(TopologyType value) { topologyType = value; return this; }
         public Builder routeReflectorsPerNode(int value) { routeReflectorsPerNode = value; return this; }
         public Builder clusterId(ClusterIdTemplate value) { clusterId = value; return this; }
@@ -138,7 +161,8 @@ public record RouteReflectorConfig(
         public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
 
         public RouteReflectorConfig build() {
-            return new RouteReflectorConfig(min, max, ratio, zoneLabel, topologyType, routeReflectorsPerNode,
+            return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
+                    reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
                     adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter);

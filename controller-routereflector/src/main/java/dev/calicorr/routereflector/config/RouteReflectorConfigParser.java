@@ -34,7 +34,8 @@ public final class RouteReflectorConfigParser {
     /** Upstream kube-controllers' variable for every controller's reconcile period. */
     public static final String ENV_RECONCILER_PERIOD = "RECONCILER_PERIOD";
 
-    private static final Set<String> FIELDS = Set.of("min", "max", "ratio", "zoneLabel", "topologyType",
+    private static final Set<String> FIELDS = Set.of("min", "max", "ratio", "calculation", "steps", "zoneLabel",
+            "rackLabel", "reflectorsPerRack", "topologyType",
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
             "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter");
@@ -91,6 +92,7 @@ public final class RouteReflectorConfigParser {
                     + RouteReflectorConfig.MIN_RATIO + " and " + RouteReflectorConfig.MAX_RATIO + ", got " + ratio);
         }
         builder.ratio(ratio);
+        builder.steps(steps(values, max));
 
         String zoneLabel = values.string("zoneLabel").orElse(RouteReflectorConfig.DEFAULT_ZONE_LABEL).trim();
         if (!zoneLabel.isEmpty()) {
@@ -102,9 +104,23 @@ public final class RouteReflectorConfigParser {
         TopologyType topology = TopologyType.fromConfigName(topologyName.trim());
         if (topology == null) {
             throw new InvalidConfigException(field(used, ENV_TOPOLOGY, "topologyType"),
-                    "'" + topologyName + "' is not a topology (single, multi)");
+                    "'" + topologyName + "' is not a topology (" + TopologyType.configNames() + ")");
+        }
+        int quorumSize = RouteReflectorConfig.QUORUM_SIZE;
+        if (topology == TopologyType.QUORUM && max / quorumSize * quorumSize < Math.max(min, quorumSize)) {
+            throw new InvalidConfigException(field(used, ENV_MAX, "max"), "quorum needs a multiple of "
+                    + quorumSize + " between min and max (RRs come in quorums of three), got min " + min + ", max " + max);
         }
         builder.topologyType(topology);
+
+        String rackLabel = values.string("rackLabel").orElse(RouteReflectorConfig.DEFAULT_RACK_LABEL).trim();
+        requireKey(values.field("rackLabel"), rackLabel);
+        builder.rackLabel(rackLabel);
+        int perRack = values.integer("reflectorsPerRack").orElse(RouteReflectorConfig.DEFAULT_REFLECTORS_PER_RACK);
+        if (perRack < 1) {
+            throw new InvalidConfigException(values.field("reflectorsPerRack"), "must be at least 1, got " + perRack);
+        }
+        builder.reflectorsPerRack(perRack);
 
         int perNode = values.integer("routeReflectorsPerNode").orElse(RouteReflectorConfig.DEFAULT_ROUTE_REFLECTORS_PER_NODE);
         if (perNode < 1) {
@@ -119,10 +135,16 @@ public final class RouteReflectorConfigParser {
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(field(used, ENV_CLUSTER_ID, "clusterId"), e.getMessage());
         }
-        if (topology == TopologyType.MULTI && clusterId.capacity() < max) {
+        long idsNeeded = switch (topology) {
+            case SINGLE -> 0;
+            case MULTI -> max;
+            case QUORUM -> (max + RouteReflectorConfig.QUORUM_SIZE - 1) / RouteReflectorConfig.QUORUM_SIZE;
+            case HIERARCHY -> 1; // one per rack; a rack beyond the room left is reported by the planner
+        };
+        if (clusterId.capacity() < idsNeeded) {
             throw new InvalidConfigException(field(used, ENV_CLUSTER_ID, "clusterId"), "'" + clusterIdText
-                    + "' leaves room for " + clusterId.capacity() + " route reflector IDs but max is " + max
-                    + " (the zero octets are filled with each RR's index, e.g. 224.0.0.0)");
+                    + "' leaves room for " + clusterId.capacity() + " cluster IDs but " + topology.configName()
+                    + " needs " + idsNeeded + " (the zero octets are filled with an index, e.g. 224.0.0.0)");
         }
         builder.clusterId(clusterId);
 
@@ -187,13 +209,81 @@ public final class RouteReflectorConfigParser {
         return new ParsedConfig<>(config, effective(config), used);
     }
 
+    /**
+     * {@code calculation} and {@code steps}: stepping needs steps whose nodes rise and whose
+     * reflectors never fall nor exceed max; linear takes none.
+     */
+    private static List<ReflectorCount.Step> steps(ConfigValues values, int max) throws InvalidConfigException {
+        String calculation = values.string("calculation").orElse("linear").trim();
+        List<Map<String, Object>> entries = values.sections("steps").orElse(List.of());
+        if (calculation.equals("linear")) {
+            if (!entries.isEmpty()) {
+                throw new InvalidConfigException(values.field("steps"),
+                        "steps are only read with calculation: stepping (calculation is linear)");
+            }
+            return List.of();
+        }
+        if (!calculation.equals("stepping")) {
+            throw new InvalidConfigException(values.field("calculation"),
+                    "'" + calculation + "' is not a calculation (linear, stepping)");
+        }
+        if (entries.isEmpty()) {
+            throw new InvalidConfigException(values.field("steps"),
+                    "calculation: stepping needs steps, e.g. [{nodes: 0, reflectors: 3}, {nodes: 100, reflectors: 5}]");
+        }
+        List<ReflectorCount.Step> steps = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            ConfigValues entry = new ConfigValues(entries.get(i), values.field("steps") + "[" + i + "]");
+            for (String key : entries.get(i).keySet()) {
+                if (!key.equals("nodes") && !key.equals("reflectors")) {
+                    throw new InvalidConfigException(entry.field(key), "unknown field (known: nodes, reflectors)");
+                }
+            }
+            int nodes = entry.integer("nodes").orElseThrow(() -> new InvalidConfigException(entry.field("nodes"),
+                    "is required"));
+            int reflectors = entry.integer("reflectors").orElseThrow(() -> new InvalidConfigException(
+                    entry.field("reflectors"), "is required"));
+            if (nodes < 0) {
+                throw new InvalidConfigException(entry.field("nodes"), "must not be negative, got " + nodes);
+            }
+            if (reflectors < 1) {
+                throw new InvalidConfigException(entry.field("reflectors"), "must be at least 1, got " + reflectors);
+            }
+            if (reflectors > max) {
+                throw new InvalidConfigException(entry.field("reflectors"), reflectors + " is above max " + max
+                        + " (raise max too)");
+            }
+            if (!steps.isEmpty()) {
+                ReflectorCount.Step previous = steps.get(steps.size() - 1);
+                if (nodes <= previous.nodes()) {
+                    throw new InvalidConfigException(entry.field("nodes"), "steps must rise: " + nodes
+                            + " is not above the previous step's " + previous.nodes());
+                }
+                if (reflectors < previous.reflectors()) {
+                    throw new InvalidConfigException(entry.field("reflectors"), "steps must not fall: " + reflectors
+                            + " is below the previous step's " + previous.reflectors());
+                }
+            }
+            steps.add(new ReflectorCount.Step(nodes, reflectors));
+        }
+        return steps;
+    }
+
     /** The effective configuration under the same field names, for {@code runningConfig}. */
     public static Map<String, Object> effective(RouteReflectorConfig config) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("min", config.min());
         out.put("max", config.max());
         out.put("ratio", config.ratio());
+        out.put("calculation", config.calculation().configName());
+        if (!config.steps().isEmpty()) {
+            out.put("steps", config.steps().stream()
+                    .map(step -> Map.<String, Object>of("nodes", step.nodes(), "reflectors", step.reflectors()))
+                    .toList());
+        }
         out.put("zoneLabel", config.zoneLabel());
+        out.put("rackLabel", config.rackLabel());
+        out.put("reflectorsPerRack", config.reflectorsPerRack());
         out.put("topologyType", config.topologyType().configName());
         out.put("routeReflectorsPerNode", config.routeReflectorsPerNode());
         out.put("clusterId", config.clusterId().sharedId());

@@ -71,7 +71,7 @@ final class ClientGroups {
     }
 
     /** Even split of one zone's clients over its groups, keeping current members within the share. */
-    private static void fill(List<View> clients, List<String> zoneGroups) {
+    static void fill(List<View> clients, List<String> zoneGroups) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
         Map<String, Integer> count = new LinkedHashMap<>();
         zoneGroups.forEach(g -> count.put(g, 0));

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The pure planner (design §4): observed nodes and owned BGPPeers plus the configuration in, the
@@ -38,6 +39,8 @@ public final class Planner {
     static final String MESH_PEER = Names.PEER_NAME_PREFIX + "mesh";
     static final String CLIENTS_PEER = Names.PEER_NAME_PREFIX + "clients";
     static final String GROUP_PEER_PREFIX = Names.PEER_NAME_PREFIX + "group-";
+    /** hierarchy: every RR peers with the spines (spines mesh among themselves through it too) */
+    static final String SPINE_PEER = Names.PEER_NAME_PREFIX + "spine";
     /** How soon to look again when only BGP sessions hold a hand-over back (status updates also wake us). */
     static final Duration SESSION_RECHECK = Duration.ofSeconds(10);
 
@@ -72,9 +75,15 @@ public final class Planner {
         final String clusterId;
         final Instant servingSince;
         final String group;
+        /** hierarchy only: the rack label's value ("" when unlabelled) */
+        final String rack;
         Role role;
         int targetIndex;
         String targetGroup;
+        /** hierarchy: whether this RR is a spine (shared cluster ID) rather than a rack RR */
+        boolean targetSpine;
+        /** quorum: the quorum; hierarchy: the rack's number (0 for spines); the index in the cluster ID */
+        int targetCluster;
 
         View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template) {
             this.facts = facts;
@@ -90,6 +99,8 @@ public final class Planner {
             this.index = indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template);
             this.servingSince = instant(facts.annotations().get(Names.SERVING_SINCE_ANNOTATION));
             this.group = labels.get(Names.GROUP_LABEL);
+            this.rack = config.topologyType() == TopologyType.HIERARCHY
+                    ? labels.getOrDefault(config.rackLabel(), "") : "";
         }
 
         String name() {
@@ -107,9 +118,15 @@ public final class Planner {
         boolean isRr() {
             return role == Role.TARGET || role == Role.DRAINING;
         }
+
+        /** The index of the cluster ID this node serves with now, or 0. */
+        int currentCluster(ClusterIdTemplate template) {
+            return clusterId == null ? 0 : template.indexOf(clusterId).orElse(0);
+        }
     }
 
-    static String zoneOf(Map<String, String> labels, RouteReflectorConfig config) {
+    /** The zone a node counts in: its zone label, the legacy one when the default is missing, "" without. */
+    public static String zoneOf(Map<String, String> labels, RouteReflectorConfig config) {
         if (config.zoneLabel().isEmpty()) {
             return "";
         }
@@ -121,7 +138,7 @@ public final class Planner {
     }
 
     /** Null when the node may be an RR, else why not (for log lines). */
-    static String ineligibility(NodeFacts node, RouteReflectorConfig config) {
+    public static String ineligibility(NodeFacts node, RouteReflectorConfig config) {
         if (!node.ready()) {
             return "NotReady";
         }
@@ -176,7 +193,7 @@ public final class Planner {
         private final RouteReflectorConfig config;
         private final Instant now;
         private final ClusterIdTemplate template;
-        private final boolean multi;
+        private final TopologyType topology;
         private final List<View> views = new ArrayList<>();
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
         private final Optional<Map<String, SessionFacts>> sessions;
@@ -184,15 +201,16 @@ public final class Planner {
         private final List<Decision> decisions = new ArrayList<>();
         private final Map<String, String> promoteReasons = new HashMap<>();
         private final Map<String, String> demoteReasons = new HashMap<>();
-        private Map<String, Integer> seats = Map.of();
         private Optional<Duration> recheckAfter = Optional.empty();
         private int eligible;
+        /** hierarchy: serving rack RRs their rack keeps; never taken as spines */
+        private Set<View> rackKeepers = Set.of();
 
         Planning(ClusterSnapshot snapshot, RouteReflectorConfig config, Instant now) {
             this.config = config;
             this.now = now;
             this.template = config.clusterId();
-            this.multi = config.topologyType() == TopologyType.MULTI;
+            this.topology = config.topologyType();
             snapshot.nodes().stream().sorted(Comparator.comparing(NodeFacts::name))
                     .forEach(node -> views.add(new View(node, config, template)));
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
@@ -204,8 +222,17 @@ public final class Planner {
             resolveObsolete();
             assignIndexes();
             List<View> targets = views.stream().filter(v -> v.role == Role.TARGET).toList();
-            Map<String, List<Integer>> groups = multi ? ClientGroups.assign(views, targets, config.routeReflectorsPerNode())
-                    : Map.of();
+            // Targets are eligible, hence alive, except when nothing is eligible and every RR is kept:
+            // then clients go to the live ones only.
+            List<View> live = targets.stream().filter(View::alive).toList();
+            List<View> serving = live.isEmpty() ? targets : live;
+            Map<String, List<Integer>> groups = switch (topology) {
+                case SINGLE -> Map.of();
+                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode());
+                case QUORUM -> Quorums.assign(views, serving, template, warnings);
+                case HIERARCHY -> Racks.assign(views, serving, template, warnings);
+            };
+            targets = views.stream().filter(v -> v.role == Role.TARGET).toList(); // a rack without an ID drops out
             List<PeerFacts> peers = desiredPeers(groups);
             List<Step> steps = steps(peers);
             return new Plan(steps, decisions, summary(targets, groups, peers), warnings, peers, recheckAfter);
@@ -234,53 +261,189 @@ public final class Planner {
                 warnings.add(unzoned + " eligible node(s) have no " + config.zoneLabel()
                         + " label; they form the zone \"\"");
             }
+            boolean hierarchy = topology == TopologyType.HIERARCHY;
             if (eligible == 0) {
-                long kept = views.stream().filter(v -> v.reflector).peek(v -> v.role = Role.TARGET).count();
+                long kept = views.stream().filter(v -> v.reflector).peek(v -> {
+                    v.role = Role.TARGET;
+                    v.targetSpine = hierarchy && !isRackNow(v); // every RR keeps its tier
+                }).count();
                 warnings.add("no eligible node (Ready, schedulable, untainted, matching nodeSelector): keeping the "
                         + kept + " current route reflector(s) and changing nothing until nodes are eligible");
                 return;
             }
-            int computed = ZoneSplit.total(eligible, config.ratio(), config.min(), config.max());
-            int serving = (int) views.stream().filter(v -> v.reflector && v.eligible() && v.role != Role.FOREIGN).count();
-            // Hysteresis of one RR: a cluster whose size sits on a ratio boundary would otherwise add
-            // and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
-            int total = serving == computed + 1 && serving <= config.max() ? serving : computed;
+            // in hierarchy the count is the spines'; a spine is an RR with the shared cluster ID
+            Predicate<View> countedTier = v -> !hierarchy || isSpineNow(v);
+            int computed = ZoneSplit.total(eligible, config.calculation(), config.min(), config.max());
+            int unit = 1;
+            if (topology == TopologyType.QUORUM) {
+                computed = quorumTotal(computed);
+                unit = RouteReflectorConfig.QUORUM_SIZE;
+            }
+            int serving = (int) views.stream()
+                    .filter(v -> v.reflector && v.eligible() && v.role != Role.FOREIGN && countedTier.test(v)).count();
+            // Hysteresis of one RR (one quorum): a cluster whose size sits on a ratio boundary would
+            // otherwise add and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
+            // Hierarchy spines group no clients by count, so they go without.
+            int total = serving == computed + unit && serving <= config.max() && !hierarchy ? serving : computed;
             if (total != computed) {
-                warnings.add("keeping " + serving + " route reflector(s), one above the " + computed
-                        + " the ratio asks for, so a cluster on the boundary does not flap");
+                warnings.add("keeping " + serving + " route reflector(s), " + unit + " above the " + computed
+                        + " the " + config.calculation().configName() + " calculation asks for, so a cluster on the "
+                        + "boundary does not flap");
             }
             if (config.min() > eligible) {
                 warnings.add("min=" + config.min() + " but only " + eligible + " eligible node(s): using " + total);
             }
-            seats = ZoneSplit.split(total, eligiblePerZone);
-            Map<String, List<View>> current = new TreeMap<>();
-            Map<String, List<View>> candidates = new TreeMap<>();
-            for (View view : views) {
-                if (view.role == Role.FOREIGN || !view.eligible()) {
-                    continue;
-                }
-                (view.reflector ? current : candidates).computeIfAbsent(view.zone, z -> new ArrayList<>()).add(view);
+            if (hierarchy) {
+                rackKeepers = rackKeepers();
             }
-            for (Map.Entry<String, Integer> zoneSeats : seats.entrySet()) {
-                String zone = zoneSeats.getKey();
-                int want = zoneSeats.getValue();
-                List<View> kept = new ArrayList<>(current.getOrDefault(zone, List.of()));
+            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone);
+            // hierarchy: current spines keep their seats; the RRs a rack keeps stay there; other RRs
+            // (e.g. of another topology) are candidates like clients, so new spines spread over racks
+            Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
+            Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
+            pick(seats, byKey(current, v -> v.zone), byKey(candidate, v -> v.zone), "zone", hierarchy,
+                    v -> v.targetSpine = hierarchy);
+            if (hierarchy) {
+                // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
+                int unfilled = total - (int) views.stream().filter(v -> v.role == Role.TARGET).count();
+                if (unfilled > 0) {
+                    pick(Map.of("", unfilled), byKey(current, v -> ""), byKey(candidate, v -> ""), "cluster", true,
+                            v -> v.targetSpine = true);
+                }
+                // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
+                if (views.stream().noneMatch(v -> v.role == Role.TARGET)) {
+                    first(views.stream().filter(v -> v.role == Role.CLIENT && v.eligible() && isRackNow(v)).toList(), 1)
+                            .forEach(v -> {
+                                v.role = Role.TARGET;
+                                v.targetSpine = true;
+                                promoteReasons.put(v.name(), "no-spine");
+                            });
+                }
+                chooseRackReflectors();
+            }
+        }
+
+        /**
+         * Hierarchy: the RRs serving with a rack ID that their rack keeps (the first reflectorsPerRack
+         * in keep order); the others, e.g. the RRs of another topology, may become spines.
+         */
+        private Set<View> rackKeepers() {
+            Map<String, List<View>> byRack = byKey(this::isRackNow, v -> v.rack);
+            Set<View> keepers = new HashSet<>();
+            byRack.values().forEach(rrs -> {
+                rrs.sort(KEEP_ORDER);
+                keepers.addAll(rrs.subList(0, Math.min(config.reflectorsPerRack(), rrs.size())));
+            });
+            return keepers;
+        }
+
+        /** The plain count rounded to whole quorums of three, within max and the eligible nodes. */
+        private int quorumTotal(int computed) {
+            int size = RouteReflectorConfig.QUORUM_SIZE;
+            if (eligible < size) {
+                warnings.add("quorum: only " + eligible + " eligible node(s), one incomplete quorum");
+                return computed;
+            }
+            int up = Math.max(size, (computed + size - 1) / size * size);
+            return up <= config.max() && up <= eligible ? up : computed / size * size;
+        }
+
+        private boolean isSpineNow(View view) {
+            return view.reflector && template.sharedId().equals(view.clusterId);
+        }
+
+        private boolean isRackNow(View view) {
+            return view.reflector && view.currentCluster(template) > 0;
+        }
+
+        /** Hierarchy: reflectorsPerRack RRs per rack from its eligible nodes the spines left. */
+        private void chooseRackReflectors() {
+            Map<String, Integer> perRack = new TreeMap<>();
+            int unracked = 0;
+            for (View view : views) {
+                if (view.role == Role.CLIENT && view.eligible()) {
+                    perRack.merge(view.rack, 1, Integer::sum);
+                    unracked += view.rack.isEmpty() ? 1 : 0;
+                }
+            }
+            if (unracked > 0) {
+                warnings.add(unracked + " eligible node(s) have no " + config.rackLabel()
+                        + " label; they form the rack \"\"");
+            }
+            perRack.replaceAll((rack, count) -> Math.min(count, config.reflectorsPerRack()));
+            // a spine that is no longer needed drains instead of turning into a rack RR (no flapping between tiers)
+            pick(perRack, byKey(v -> v.reflector && !isSpineNow(v), v -> v.rack), byKey(v -> !v.reflector, v -> v.rack),
+                    "rack", false,
+                    v -> v.targetSpine = false);
+        }
+
+        /** Eligible nodes not yet chosen, matching {@code filter}, grouped by {@code key}. */
+        private Map<String, List<View>> byKey(Predicate<View> filter, java.util.function.Function<View, String> key) {
+            Map<String, List<View>> grouped = new TreeMap<>();
+            for (View view : views) {
+                if (view.role == Role.CLIENT && view.eligible() && filter.test(view)) {
+                    grouped.computeIfAbsent(key.apply(view), k -> new ArrayList<>()).add(view);
+                }
+            }
+            return grouped;
+        }
+
+        /**
+         * Sticky choice per zone (or rack): current RRs stay in keep order up to the wanted count,
+         * the rest are obsolete; then each shortfall is taken from the candidates in keep order
+         * (hierarchy spines: spread over racks, {@link #firstOnNewRacks}).
+         */
+        private void pick(Map<String, Integer> wanted, Map<String, List<View>> current,
+                Map<String, List<View>> candidates, String scope, boolean spreadOverRacks,
+                java.util.function.Consumer<View> chosen) {
+            Map<String, Integer> shortfall = new TreeMap<>();
+            Set<String> racksTaken = new HashSet<>();
+            for (Map.Entry<String, Integer> entry : wanted.entrySet()) {
+                int want = entry.getValue();
+                List<View> kept = new ArrayList<>(current.getOrDefault(entry.getKey(), List.of()));
                 kept.sort(KEEP_ORDER);
                 int have = kept.size();
                 for (int i = 0; i < Math.min(want, have); i++) {
                     kept.get(i).role = Role.TARGET;
+                    racksTaken.add(kept.get(i).rack);
+                    chosen.accept(kept.get(i));
                 }
                 for (int i = want; i < have; i++) {
-                    demoteReasons.put(kept.get(i).name(), "above-target(" + have + ">" + want + ")");
+                    demoteReasons.put(kept.get(i).name(), "above-target(" + scope + " " + have + ">" + want + ")");
                 }
                 if (have < want) {
-                    String reason = "below-target(" + have + "<" + want + ")";
-                    for (View chosen : first(candidates.getOrDefault(zone, List.of()), want - have)) {
-                        chosen.role = Role.TARGET;
-                        promoteReasons.put(chosen.name(), chosen.preferred ? reason + ",preferred" : reason);
-                    }
+                    shortfall.put(entry.getKey(), want - have);
                 }
             }
+            shortfall.forEach((key, missing) -> {
+                String reason = "below-target(" + (wanted.get(key) - missing) + "<" + wanted.get(key) + ")";
+                List<View> pool = candidates.getOrDefault(key, List.of());
+                for (View view : spreadOverRacks ? firstOnNewRacks(pool, missing, racksTaken) : first(pool, missing)) {
+                    view.role = Role.TARGET;
+                    racksTaken.add(view.rack);
+                    chosen.accept(view);
+                    promoteReasons.put(view.name(), view.preferred ? reason + ",preferred" : reason);
+                }
+            });
+        }
+
+        /**
+         * Hierarchy spines: the first {@code n} in keep order, but first the best of each rack that
+         * has no spine yet, so losing one rack (its switch, its power) never takes every spine.
+         */
+        private static List<View> firstOnNewRacks(List<View> pool, int n, Set<String> taken) {
+            Map<String, View> bestPerRack = new HashMap<>();
+            for (View view : pool) {
+                if (!taken.contains(view.rack)) {
+                    bestPerRack.merge(view.rack, view, (a, b) -> KEEP_ORDER.compare(a, b) <= 0 ? a : b);
+                }
+            }
+            List<View> chosen = new ArrayList<>(first(new ArrayList<>(bestPerRack.values()), n));
+            if (chosen.size() < n) {
+                Set<View> already = new HashSet<>(chosen);
+                chosen.addAll(first(pool.stream().filter(v -> !already.contains(v)).toList(), n - chosen.size()));
+            }
+            return chosen;
         }
 
         /** The first {@code n} of {@code pool} in keep order, without sorting the whole zone. */
@@ -298,8 +461,9 @@ public final class Planner {
         }
 
         /**
-         * Obsolete RRs: dead ones go now; live ones wait until every target has served for
-         * removalDelay and, where calico-node reports sessions, has had them all Established.
+         * Obsolete RRs: dead ones and ones that never got a cluster ID (nobody depends on them) go
+         * now; live ones wait until every target has served for removalDelay and, where calico-node
+         * reports sessions, has had them all Established.
          */
         private void resolveObsolete() {
             List<View> obsolete = views.stream().filter(v -> v.reflector && v.role == Role.CLIENT).toList();
@@ -328,7 +492,7 @@ public final class Planner {
             for (View view : obsolete) {
                 String why = view.eligible() ? demoteReasons.getOrDefault(view.name(), "not-needed")
                         : "ineligible(" + view.ineligibleBecause + ")";
-                if (!view.alive() || timeServed && unverified.isEmpty()) {
+                if (!view.alive() || view.clusterId == null || timeServed && unverified.isEmpty()) {
                     view.role = Role.DEMOTE;
                     demoteReasons.put(view.name(), why);
                 } else {
@@ -352,7 +516,7 @@ public final class Planner {
 
         /** Stable indexes: kept RRs keep theirs (first claimant by keep order), new ones get the lowest free. */
         private void assignIndexes() {
-            long capacity = multi ? template.capacity() : Integer.MAX_VALUE;
+            long capacity = topology == TopologyType.MULTI ? template.capacity() : Integer.MAX_VALUE;
             Set<Integer> used = new HashSet<>();
             List<View> rrs = views.stream().filter(View::isRr).sorted(KEEP_ORDER).toList();
             List<View> needIndex = new ArrayList<>();
@@ -392,8 +556,13 @@ public final class Planner {
                 return peers;
             }
             String rr = rrSelector();
-            peers.add(new PeerFacts(MESH_PEER, rr, rr));
-            if (!multi) {
+            if (topology == TopologyType.HIERARCHY) {
+                // rack RRs never mesh with each other: every RR (spines too) peers with the spines only
+                peers.add(new PeerFacts(SPINE_PEER, rr, indexIn(groups.getOrDefault(Racks.SPINE_GROUP, List.of()))));
+            } else {
+                peers.add(new PeerFacts(MESH_PEER, rr, rr));
+            }
+            if (topology == TopologyType.SINGLE) {
                 peers.add(new PeerFacts(CLIENTS_PEER, "!(" + rr + ")", rr));
                 return peers;
             }
@@ -402,14 +571,28 @@ public final class Planner {
             groups.forEach((group, members) -> {
                 if (used.contains(group)) {
                     peers.add(new PeerFacts(GROUP_PEER_PREFIX + group, Selectors.equal(Names.GROUP_LABEL, group),
-                            Selectors.in(Names.RR_INDEX_LABEL, members.stream().map(String::valueOf).toList())));
+                            indexIn(members)));
                 }
             });
             return peers;
         }
 
+        private static String indexIn(List<Integer> indexes) {
+            return Selectors.in(Names.RR_INDEX_LABEL, indexes.stream().map(String::valueOf).toList());
+        }
+
         private String targetClusterId(View view) {
-            return multi ? template.idFor(view.targetIndex) : template.sharedId();
+            boolean grouped = topology == TopologyType.QUORUM || topology == TopologyType.HIERARCHY;
+            if (grouped && (view.role == Role.DRAINING || !view.alive())) {
+                // leaving, or kept while down because nothing is eligible: serves on as it is
+                return view.clusterId;
+            }
+            return switch (topology) {
+                case SINGLE -> template.sharedId();
+                case MULTI -> template.idFor(view.targetIndex);
+                case QUORUM -> template.idFor(view.targetCluster);
+                case HIERARCHY -> view.targetSpine ? template.sharedId() : template.idFor(view.targetCluster);
+            };
         }
 
         private List<Step> steps(List<PeerFacts> peers) {
@@ -437,9 +620,10 @@ public final class Planner {
                     wantLabels.put(Names.RR_INDEX_LABEL, String.valueOf(view.targetIndex));
                     wantLabels.put(Names.GROUP_LABEL, null);
                     wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId);
-                    boolean keepsServing = clusterId.equals(view.clusterId) && view.servingSince != null;
+                    boolean keepsServing = Objects.equals(clusterId, view.clusterId) && view.servingSince != null;
                     wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
-                            keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
+                            clusterId == null ? null
+                                    : keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
                 } else {
                     wantLabels.put(rrKey, null);
                     wantLabels.put(Names.RR_INDEX_LABEL, null);
@@ -468,11 +652,16 @@ public final class Planner {
                 String name = view.name();
                 switch (view.role) {
                     case TARGET, DRAINING -> {
+                        // a promoted client keeps its group (its sessions) until it serves with its cluster ID
+                        Map<String, String> leaveGroup = new LinkedHashMap<>();
+                        if (labelDiff.containsKey(Names.GROUP_LABEL)) {
+                            leaveGroup.put(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL));
+                        }
                         if (!labelDiff.isEmpty()) {
                             label.add(new Step.PatchNode(name, labelDiff, Map.of(), view.reflector ? "relabel" : "promote"));
                         }
-                        if (!annotationDiff.isEmpty()) {
-                            serve.add(new Step.PatchNode(name, Map.of(), annotationDiff, "serve"));
+                        if (!annotationDiff.isEmpty() || !leaveGroup.isEmpty()) {
+                            serve.add(new Step.PatchNode(name, leaveGroup, annotationDiff, "serve"));
                         }
                         if (!view.reflector) {
                             decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
@@ -588,19 +777,21 @@ public final class Planner {
                     continue;
                 }
                 clientCount++;
-                if (multi && view.targetGroup != null) {
+                if (view.targetGroup != null) {
                     perGroup.merge(view.targetGroup, 1, Integer::sum);
                 }
             }
             // a group's clients peer with each of its RRs; in single every client with every RR
             perGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
                     .forEach(rr -> clients.merge(rr, count, Integer::sum)));
-            if (!multi) {
+            if (topology == TopologyType.SINGLE) {
                 int all = clientCount;
                 targets.forEach(t -> clients.put(t.name(), all));
             }
-            int desiredTotal = seats.values().stream().mapToInt(Integer::intValue).sum();
-            return new PlanSummary(eligible, desiredTotal, seats, actual, clients, peers.size());
+            Map<String, Integer> desired = new TreeMap<>();
+            views.stream().filter(v -> v.eligible() && v.role != Role.FOREIGN).forEach(v -> desired.putIfAbsent(v.zone, 0));
+            targets.forEach(t -> desired.merge(t.zone, 1, Integer::sum));
+            return new PlanSummary(eligible, targets.size(), desired, actual, clients, peers.size());
         }
     }
 }

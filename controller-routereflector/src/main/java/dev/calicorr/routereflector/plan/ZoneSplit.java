@@ -1,5 +1,6 @@
 package dev.calicorr.routereflector.plan;
 
+import dev.calicorr.routereflector.config.ReflectorCount;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,10 +16,10 @@ final class ZoneSplit {
     private ZoneSplit() {
     }
 
-    /** ceil(eligible × ratio) clamped to [min, max] and to the eligible count. */
-    static int total(int eligible, double ratio, int min, int max) {
-        long wanted = (long) Math.ceil(eligible * ratio - 1e-9);
-        return (int) Math.min(eligible, Math.max(min, Math.min(max, wanted)));
+    /** The calculation's count (linear: ceil(eligible × ratio)) clamped to [min, max] and to the eligible count. */
+    static int total(int eligible, ReflectorCount calculation, int min, int max) {
+        int wanted = calculation.wanted(eligible);
+        return Math.min(eligible, Math.max(min, Math.min(max, wanted)));
     }
 
     /** @param eligiblePerZone eligible node count of every zone that has any */

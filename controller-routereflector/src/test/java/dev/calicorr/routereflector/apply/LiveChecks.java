@@ -39,10 +39,10 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
-/** What the integration tests of this package share: starting hosts, editing config, waiting for convergence. */
-final class LiveChecks {
+/** What the integration tests share (this package's, and the plan command's): starting hosts, editing config, waiting for convergence. */
+public final class LiveChecks {
     static final Duration TIMEOUT = Duration.ofSeconds(60);
-    static final List<String> ZONES = List.of("a", "b", "c");
+    public static final List<String> ZONES = List.of("a", "b", "c");
     static final String RR = RouteReflectorConfig.DEFAULT_RR_LABEL_KEY;
     static final String LEASE_NAMESPACE = "kube-system";
     static final String LEASE_NAME = "calico-rr-controller";
@@ -51,7 +51,7 @@ final class LiveChecks {
     }
 
     /** Creates {@code KubeControllersConfiguration/default} with this routereflector section. */
-    static void createConfiguration(ControlPlane cp, Map<String, Object> section) {
+    public static void createConfiguration(ControlPlane cp, Map<String, Object> section) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("prometheusMetricsPort", 0);
         spec.put("controllers", Map.of("routereflector", section));
@@ -60,7 +60,7 @@ final class LiveChecks {
     }
 
     /** A host (not started) as the controller's identity, with short leader election timings. */
-    static Host newHost(ControlPlane cp, ControllerPlugin<?> plugin, String identity, Duration lease) {
+    public static Host newHost(ControlPlane cp, ControllerPlugin<?> plugin, String identity, Duration lease) {
         return newHost(cp, cp.controllerClient(), cp.newControllerClient(), plugin, identity, lease, Map.of(), Map.of(),
                 false);
     }
@@ -92,7 +92,7 @@ final class LiveChecks {
         assertThat(response.isSuccess()).as("%s", response.getStatus()).isTrue();
     }
 
-    static ClusterSnapshot observed(ControlPlane cp) {
+    public static ClusterSnapshot observed(ControlPlane cp) {
         return LiveCluster.read(cp.adminClient());
     }
 
@@ -101,7 +101,7 @@ final class LiveChecks {
     }
 
     /** Waits until the cluster is what the planner wants, with {@code reflectors} RRs. */
-    static ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors)
+    public static ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors)
             throws Exception {
         RouteReflectorConfig config = config(section);
         Instant deadline = Instant.now().plus(TIMEOUT);

@@ -134,6 +134,10 @@ class RouteReflectorConfigParserTest {
         "manageNodeToNodeMesh=yes          | spec.controllers.routereflector.manageNodeToNodeMesh:",
         "routeReflectorsPerNode=0          | spec.controllers.routereflector.routeReflectorsPerNode: must be at least 1",
         "mni=3                             | spec.controllers.routereflector.mni: unknown field",
+        "topologyType=quorum,min=4,max=5   | spec.controllers.routereflector.max: quorum needs a multiple of 3",
+        "topologyType=hierarchy,rackLabel=a b | spec.controllers.routereflector.rackLabel: 'a b'",
+        "calculation=log                   | spec.controllers.routereflector.calculation: 'log' is not a calculation",
+        "calculation=stepping              | spec.controllers.routereflector.steps: calculation: stepping needs steps",
     })
     void badValuesAreRejectedNamingTheField(String assignments, String message) {
         Map<String, Object> section = new HashMap<>();
@@ -148,6 +152,46 @@ class RouteReflectorConfigParserTest {
         assertThatThrownBy(() -> parse(section, Map.of()))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void steppingStepsAreReadAndMustRiseAndStayWithinMax() throws Exception {
+        Map<String, Object> good = Map.of("calculation", "stepping", "max", 8.0, "steps", List.of(
+                Map.of("nodes", 0.0, "reflectors", 3.0), Map.of("nodes", 100.0, "reflectors", 5.0),
+                Map.of("nodes", 1000.0, "reflectors", 8.0)));
+        ParsedConfig<RouteReflectorConfig> parsed = parse(good, Map.of());
+        assertThat(parsed.config().steps()).containsExactly(new ReflectorCount.Step(0, 3),
+                new ReflectorCount.Step(100, 5), new ReflectorCount.Step(1000, 8));
+        assertThat(parsed.config().calculation().wanted(150)).isEqualTo(5);
+        assertThat(parsed.effective()).containsEntry("calculation", "stepping").containsKey("steps");
+        // what is written back to runningConfig parses to the same configuration
+        assertThat(parse(parsed.effective(), Map.of()).config()).isEqualTo(parsed.config());
+
+        assertThatThrownBy(() -> parse(Map.of("calculation", "stepping", "steps", List.of(
+                Map.of("nodes", 100.0, "reflectors", 3.0), Map.of("nodes", 50.0, "reflectors", 4.0))), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.steps[1].nodes: steps must rise");
+        assertThatThrownBy(() -> parse(Map.of("calculation", "stepping", "steps", List.of(
+                Map.of("nodes", 0.0, "reflectors", 5.0), Map.of("nodes", 50.0, "reflectors", 4.0))), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.steps[1].reflectors: steps must not fall");
+        assertThatThrownBy(() -> parse(Map.of("calculation", "stepping", "steps", List.of(
+                Map.of("nodes", 0.0, "reflectors", 30.0))), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.steps[0].reflectors: 30 is above max 10");
+        assertThatThrownBy(() -> parse(Map.of("steps", List.of(Map.of("nodes", 0.0, "reflectors", 3.0))), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.steps: steps are only read with calculation: stepping");
+        assertThatThrownBy(() -> parse(Map.of("calculation", "stepping", "steps", List.of(
+                Map.of("nodes", 0.0, "count", 3.0))), Map.of()))
+                .hasMessageStartingWith("spec.controllers.routereflector.steps[0].count: unknown field");
+    }
+
+    @Test
+    void quorumAndHierarchyFieldsAreRead() throws Exception {
+        RouteReflectorConfig quorum = parse(Map.of("topologyType", "quorum", "max", 9.0), Map.of()).config();
+        assertThat(quorum.topologyType()).isEqualTo(TopologyType.QUORUM);
+        RouteReflectorConfig hierarchy = parse(Map.of("topologyType", "hierarchy", "rackLabel", "example.com/rack",
+                "reflectorsPerRack", 3.0), Map.of()).config();
+        assertThat(hierarchy.topologyType()).isEqualTo(TopologyType.HIERARCHY);
+        assertThat(hierarchy.rackLabel()).isEqualTo("example.com/rack");
+        assertThat(hierarchy.reflectorsPerRack()).isEqualTo(3);
     }
 
     @Test

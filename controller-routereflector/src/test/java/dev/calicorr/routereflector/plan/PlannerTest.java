@@ -3,6 +3,7 @@ package dev.calicorr.routereflector.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.calicorr.routereflector.config.LabelMatch;
+import dev.calicorr.routereflector.config.ReflectorCount;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
@@ -60,7 +61,7 @@ class PlannerTest {
     @CsvSource({"60,0.1,3,10,6", "60,0.005,3,10,3", "60,0.5,3,10,10", "2,0.5,3,10,2", "1000,0.005,3,10,5",
         "1000,0.0011,1,10,2", "7,1,1,100,7"})
     void countIsTheRatioClampedToMinMaxAndEligible(int eligible, double ratio, int min, int max, int expected) {
-        assertThat(ZoneSplit.total(eligible, ratio, min, max)).isEqualTo(expected);
+        assertThat(ZoneSplit.total(eligible, new ReflectorCount.Linear(ratio), min, max)).isEqualTo(expected);
     }
 
     @Test

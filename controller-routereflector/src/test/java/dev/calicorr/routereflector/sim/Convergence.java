@@ -39,13 +39,16 @@ public final class Convergence {
 
     /** Re-plans until nothing is left to do (at most {@code rounds} plans); returns the rounds used. */
     public static int converge(ClusterModel model, RouteReflectorConfig config, Instant now, int rounds) {
+        StringBuilder history = new StringBuilder();
         for (int round = 1; round <= rounds; round++) {
-            if (applyOnce(model, config, now).steps().isEmpty()) {
+            Plan plan = applyOnce(model, config, now);
+            if (plan.steps().isEmpty()) {
                 return round;
             }
+            history.append("\nROUND ").append(round).append(' ').append(plan.decisions()).append(' ').append(plan.warnings());
         }
         throw new AssertionError("no convergence after " + rounds + " plans; last: "
-                + Planner.plan(model.snapshot(), config, now).steps());
+                + Planner.plan(model.snapshot(), config, now).steps() + "; decisions and warnings per plan:" + history);
     }
 
     /** Up nodes without a cluster ID that have a session to an up route reflector. */

@@ -24,11 +24,15 @@ public final class ClusterModel {
         initial.forEach(this::put);
     }
 
+    /** The observed cluster: its nodes and the BGPPeers we own, to apply a plan of it to. */
+    public ClusterModel(ClusterSnapshot observed) {
+        this(observed.nodes());
+        observed.ownedPeers().forEach(peer -> peers.put(peer.name(), peer));
+    }
+
     /** An independent copy, to look ahead without changing this one. */
     public ClusterModel copy() {
-        ClusterModel copy = new ClusterModel(nodes.values());
-        copy.peers.putAll(peers);
-        return copy;
+        return new ClusterModel(snapshot());
     }
 
     public void put(NodeFacts node) {

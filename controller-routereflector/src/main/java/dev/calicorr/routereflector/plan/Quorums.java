@@ -1,0 +1,98 @@
+package dev.calicorr.routereflector.plan;
+
+import dev.calicorr.routereflector.config.ClusterIdTemplate;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.plan.Planner.Role;
+import dev.calicorr.routereflector.plan.Planner.View;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The {@code quorum} topology: target RRs in quorums of three that share a cluster ID (the quorum's
+ * number in the template), each quorum's members from different zones where the zones allow;
+ * every client peers with all RRs of one quorum, quorums filled evenly. Membership is sticky: an
+ * RR keeps its quorum while the quorum is kept, and a replacement fills the vacancy it left, so
+ * losing an RR costs its replacement's writes and one peer update, not a regrouping.
+ */
+final class Quorums {
+    private static final int SIZE = RouteReflectorConfig.QUORUM_SIZE;
+
+    private Quorums() {
+    }
+
+    /** Sets {@code targetCluster} of the targets and {@code targetGroup} of the clients; returns quorum → RR indexes. */
+    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, ClusterIdTemplate template,
+            List<String> warnings) {
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        if (targets.isEmpty()) {
+            return groups;
+        }
+        int quorums = (targets.size() + SIZE - 1) / SIZE;
+        Map<Integer, List<View>> current = new TreeMap<>();
+        targets.stream().sorted(Planner.KEEP_ORDER).forEach(t -> {
+            int cluster = t.reflector ? t.currentCluster(template) : 0;
+            if (cluster > 0) {
+                current.computeIfAbsent(cluster, c -> new ArrayList<>()).add(t);
+            }
+        });
+        // keep the quorums that have the most members now (ties: the lower number)
+        Map<Integer, List<View>> members = new TreeMap<>();
+        current.entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<Integer, List<View>> e) -> -e.getValue().size())
+                        .thenComparing(Map.Entry::getKey))
+                .limit(quorums)
+                .forEach(e -> members.put(e.getKey(), new ArrayList<>(e.getValue().subList(0, Math.min(SIZE, e.getValue().size())))));
+        // new quorums take numbers no RR serves with now, so no ID is briefly shared by strangers
+        Set<Integer> inUse = new HashSet<>(members.keySet());
+        views.stream().filter(View::isRr).forEach(v -> inUse.add(v.currentCluster(template)));
+        for (int next = 1; members.size() < quorums; next++) {
+            if (next > template.capacity()) {
+                warnings.add("clusterId " + template + " has no number left for another quorum: quorums grow past "
+                        + SIZE);
+                break;
+            }
+            if (!inUse.contains(next)) {
+                members.put(next, new ArrayList<>());
+            }
+        }
+        Set<View> placed = new HashSet<>();
+        members.values().forEach(placed::addAll);
+        List<View> unplaced = new ArrayList<>(targets.stream().filter(t -> !placed.contains(t)).toList());
+        unplaced.sort(Comparator.comparing((View v) -> v.zone).thenComparing(View::name));
+        for (View rr : unplaced) {
+            members.get(vacancy(members, rr.zone)).add(rr);
+        }
+        // A draining RR still serving with a kept quorum's ID stays in that quorum's peer until it is
+        // demoted: its own quorum's RRs would not reflect the quorum's client routes to it (same ID).
+        Map<Integer, List<View>> draining = new TreeMap<>();
+        views.stream().filter(v -> v.role == Role.DRAINING)
+                .forEach(v -> draining.computeIfAbsent(v.currentCluster(template), c -> new ArrayList<>()).add(v));
+        members.forEach((quorum, rrs) -> {
+            rrs.forEach(rr -> rr.targetCluster = quorum);
+            List<Integer> indexes = new ArrayList<>(rrs.stream().map(rr -> rr.targetIndex).toList());
+            draining.getOrDefault(quorum, List.of()).forEach(rr -> indexes.add(rr.targetIndex));
+            groups.put(String.valueOf(quorum), indexes.stream().sorted().toList());
+        });
+
+        List<View> clients = views.stream().filter(v -> v.role == Role.CLIENT || v.role == Role.DEMOTE).toList();
+        ClientGroups.fill(clients, new ArrayList<>(groups.keySet()));
+        return groups;
+    }
+
+    /** The quorum a new member joins: the emptiest, preferring one without its zone, then the lowest number. */
+    private static int vacancy(Map<Integer, List<View>> members, String zone) {
+        return members.entrySet().stream()
+                .min(Comparator.comparing((Map.Entry<Integer, List<View>> e) -> e.getValue().size() >= SIZE)
+                        .thenComparing(e -> e.getValue().stream().anyMatch(v -> v.zone.equals(zone)))
+                        .thenComparing(e -> e.getValue().size())
+                        .thenComparing(Map.Entry::getKey))
+                .orElseThrow()
+                .getKey();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.calicorr.routereflector.plan;
+
+import dev.calicorr.routereflector.config.ClusterIdTemplate;
+import dev.calicorr.routereflector.plan.Planner.Role;
+import dev.calicorr.routereflector.plan.Planner.View;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The {@code hierarchy} topology's cluster IDs and groups: each rack's RRs share the rack's number
+ * in the template (kept while any of them serves with it; a new rack takes the lowest number no RR
+ * uses), spines share the template itself. A rack's clients form the group of its RRs; clients of
+ * a rack without RRs peer with the spines. The {@link #SPINE_GROUP} lists the spines for the spine
+ * peer as well.
+ */
+final class Racks {
+    /** The group of clients whose rack has no RR of its own. */
+    static final String SPINE_GROUP = "spine";
+
+    private Racks() {
+    }
+
+    /** Sets {@code targetCluster} of rack RRs and {@code targetGroup} of clients; returns group → RR indexes. */
+    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, ClusterIdTemplate template,
+            List<String> warnings) {
+        Map<String, List<View>> racks = new TreeMap<>();
+        List<Integer> spines = new ArrayList<>();
+        for (View target : targets) {
+            if (target.targetSpine) {
+                spines.add(target.targetIndex);
+            } else {
+                racks.computeIfAbsent(target.rack, r -> new ArrayList<>()).add(target);
+            }
+        }
+        if (spines.isEmpty()) {
+            // no spine (nothing eligible, every RR kept as it was): all RRs stand in as spines, a
+            // mesh of distinct cluster IDs as in multi, so racks still meet and no client is cut off
+            targets.forEach(t -> spines.add(t.targetIndex));
+        }
+        // A draining RR stays where it serves until demoted: the RRs sharing its ID would not reflect
+        // their clients' routes to it.
+        Map<Integer, List<Integer>> drainingByCluster = new HashMap<>();
+        for (View view : views) {
+            if (view.role == Role.DRAINING) {
+                drainingByCluster.computeIfAbsent(view.currentCluster(template), c -> new ArrayList<>())
+                        .add(view.targetIndex);
+            }
+        }
+        List<Integer> drainingSpines = drainingByCluster.getOrDefault(0, List.of());
+        // a rack keeps the number most of its RRs serve with now; first claimant (by rack name) wins
+        Map<String, Integer> numbers = new HashMap<>();
+        Set<Integer> claimed = new HashSet<>();
+        racks.forEach((rack, rrs) -> {
+            Map<Integer, Integer> votes = new TreeMap<>();
+            rrs.stream().filter(rr -> rr.reflector).forEach(rr -> {
+                int current = rr.currentCluster(template);
+                if (current > 0) {
+                    votes.merge(current, 1, Integer::sum);
+                }
+            });
+            votes.entrySet().stream().filter(vote -> !claimed.contains(vote.getKey()))
+                    .max(Map.Entry.<Integer, Integer>comparingByValue().thenComparing(e -> -e.getKey()))
+                    .ifPresent(vote -> {
+                        numbers.put(rack, vote.getKey());
+                        claimed.add(vote.getKey());
+                    });
+        });
+        Set<Integer> inUse = new HashSet<>(claimed);
+        views.stream().filter(View::isRr).forEach(v -> inUse.add(v.currentCluster(template)));
+        int next = 1;
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        for (Map.Entry<String, List<View>> rack : racks.entrySet()) {
+            Integer number = numbers.get(rack.getKey());
+            if (number == null) {
+                while (inUse.contains(next)) {
+                    next++;
+                }
+                if (next > template.capacity()) {
+                    warnings.add("clusterId " + template + " has no number left for rack \"" + rack.getKey()
+                            + "\": its clients peer with the spines");
+                    rack.getValue().forEach(rr -> rr.role = Role.CLIENT);
+                    continue;
+                }
+                number = next;
+                inUse.add(number);
+            }
+            int cluster = number;
+            rack.getValue().forEach(rr -> rr.targetCluster = cluster);
+            numbers.put(rack.getKey(), cluster);
+            List<Integer> indexes = new ArrayList<>(rack.getValue().stream().map(rr -> rr.targetIndex).toList());
+            indexes.addAll(drainingByCluster.getOrDefault(cluster, List.of()));
+            groups.put(String.valueOf(cluster), indexes.stream().sorted().toList());
+        }
+        if (!spines.isEmpty()) {
+            List<Integer> all = new ArrayList<>(spines);
+            all.addAll(drainingSpines);
+            groups.put(SPINE_GROUP, all.stream().sorted().toList());
+        }
+        for (View view : views) {
+            if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
+                Integer rackNumber = numbers.get(view.rack);
+                view.targetGroup = rackNumber != null ? String.valueOf(rackNumber)
+                        : spines.isEmpty() ? null : SPINE_GROUP;
+            }
+        }
+        return groups;
+    }
+}
