@@ -463,7 +463,7 @@ public final class Planner {
         /**
          * Obsolete RRs: dead ones and ones that never got a cluster ID (nobody depends on them) go
          * now; live ones wait until every target has served for removalDelay and, where calico-node
-         * reports sessions, has had them all Established.
+         * reports sessions, has taken over its clients (its sessions Established: SessionFacts.verified).
          */
         private void resolveObsolete() {
             List<View> obsolete = views.stream().filter(v -> v.reflector && v.role == Role.CLIENT).toList();

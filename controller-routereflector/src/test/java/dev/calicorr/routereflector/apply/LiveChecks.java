@@ -111,13 +111,30 @@ public final class LiveChecks {
             Plan plan = Planner.plan(snapshot, config, Instant.now());
             long rrs = snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)
                     && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)).count();
-            if (plan.steps().isEmpty() && rrs == reflectors) {
+            boolean statusesFollow = statusesFollow(cp, snapshot, config);
+            if (plan.steps().isEmpty() && rrs == reflectors && statusesFollow) {
                 return snapshot;
             }
-            last = rrs + " RRs, pending: " + plan.steps();
+            last = rrs + " RRs, pending: " + plan.steps() + (statusesFollow ? "" : ", CalicoNodeStatuses not yet one per RR");
             Thread.sleep(100);
         }
         throw new AssertionError("no convergence to " + reflectors + " RRs within " + TIMEOUT + ": " + last);
+    }
+
+    /**
+     * Whether our CalicoNodeStatuses are one per route reflector (the controller's last writes of a
+     * change), or the CRD is not installed.
+     */
+    private static boolean statusesFollow(ControlPlane cp, ClusterSnapshot snapshot, RouteReflectorConfig config) {
+        var listed = statuses(cp).list();
+        if (listed.getHttpStatusCode() == 404) {
+            return true;
+        }
+        Set<String> owned = listed.isSuccess() ? listed.getObject().getItems().stream().filter(SessionChecks::isOwned)
+                .map(s -> s.getSpec().getNode()).collect(Collectors.toSet()) : Set.of();
+        Set<String> labelled = snapshot.nodes().stream().filter(n -> n.labels().containsKey(config.routeReflectorLabelKey()))
+                .map(NodeFacts::name).collect(Collectors.toSet());
+        return owned.equals(labelled);
     }
 
     /** Waits until the planner has nothing left to do on the observed cluster. */
