@@ -5,10 +5,13 @@ import dev.calicorr.routereflector.plan.Planner.View;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Client assignment of the {@code multi} topology, structured so the number of BGPPeers is O(R):
@@ -17,6 +20,10 @@ import java.util.TreeMap;
  * joins a group whose primary is in its own zone (any group when its zone has no RR), the groups
  * of a zone filled evenly; a client keeps its group while it stays valid and within the even
  * share, so a new node costs one label write and a changed RR set costs a few peer writes.
+ *
+ * <p>A group's id is a slot its primary holds, not the primary's index: an RR keeps the slot its
+ * clients carry, and a replacement adopts the slot its predecessor's clients carry, taking its
+ * place on the ring too. Replacing an RR therefore rewrites the few peers it was in, and no client.
  */
 final class ClientGroups {
     private ClientGroups() {
@@ -24,14 +31,15 @@ final class ClientGroups {
 
     /**
      * Sets {@code targetGroup} on every client and returns each group's RR indexes (primary first),
-     * keyed by the group id (the primary's index).
+     * keyed by the group id.
      */
     static Map<String, List<Integer>> assign(List<View> views, List<View> targets, int perNode) {
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         if (targets.isEmpty()) {
             return groups;
         }
-        List<View> ring = ring(targets);
+        Map<View, Integer> slots = slots(views, targets);
+        List<View> ring = ring(targets, slots);
         int k = Math.min(perNode, ring.size());
         for (int i = 0; i < ring.size(); i++) {
             View primary = ring.get(i);
@@ -50,19 +58,24 @@ final class ClientGroups {
                     members.add(index);
                 }
             }
-            groups.put(String.valueOf(primary.targetIndex), List.copyOf(members));
+            groups.put(String.valueOf(slots.get(primary)), List.copyOf(members));
         }
 
         Map<String, List<String>> groupsByZone = new HashMap<>();
-        targets.stream().sorted(Comparator.comparingInt(v -> v.targetIndex))
-                .forEach(t -> groupsByZone.computeIfAbsent(t.zone, z -> new ArrayList<>()).add(String.valueOf(t.targetIndex)));
+        targets.stream().sorted(Comparator.comparing(slots::get))
+                .forEach(t -> groupsByZone.computeIfAbsent(t.zone, z -> new ArrayList<>()).add(String.valueOf(slots.get(t))));
         List<String> allGroups = new ArrayList<>(groups.keySet());
         allGroups.sort(Comparator.comparingInt(Integer::parseInt));
 
-        Map<String, List<View>> clientsByZone = new TreeMap<>();
+        Map<String, List<View>> clientsByZone = new HashMap<>();
         for (View view : views) {
             if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
-                clientsByZone.computeIfAbsent(view.zone, z -> new ArrayList<>()).add(view);
+                List<View> zoneClients = clientsByZone.get(view.zone);
+                if (zoneClients == null) {
+                    zoneClients = new ArrayList<>();
+                    clientsByZone.put(view.zone, zoneClients);
+                }
+                zoneClients.add(view);
             }
         }
         clientsByZone.forEach((zone, clients) ->
@@ -70,21 +83,35 @@ final class ClientGroups {
         return groups;
     }
 
-    /** Even split of one zone's clients over its groups, keeping current members within the share. */
+    /**
+     * Even split of one zone's clients over its groups, keeping current members within the share
+     * (the first by name when a group has more). Clients come in any order; the result does not
+     * depend on it, and only the clients that move are sorted.
+     */
     static void fill(List<View> clients, List<String> zoneGroups) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
-        Map<String, Integer> count = new LinkedHashMap<>();
-        zoneGroups.forEach(g -> count.put(g, 0));
+        Map<String, List<View>> members = new LinkedHashMap<>();
+        zoneGroups.forEach(g -> members.put(g, new ArrayList<>()));
         List<View> unassigned = new ArrayList<>();
-        for (View client : clients) { // sorted by name
-            Integer have = client.group == null ? null : count.get(client.group);
-            if (have != null && have < cap) {
-                client.targetGroup = client.group;
-                count.put(client.group, have + 1);
+        for (View client : clients) {
+            List<View> current = client.group == null ? null : members.get(client.group);
+            if (current != null) {
+                current.add(client);
             } else {
                 unassigned.add(client);
             }
         }
+        Map<String, Integer> count = new LinkedHashMap<>();
+        members.forEach((group, list) -> {
+            if (list.size() > cap) {
+                list.sort(Comparator.comparing(View::name));
+                unassigned.addAll(list.subList(cap, list.size()));
+                list = list.subList(0, cap);
+            }
+            list.forEach(client -> client.targetGroup = group);
+            count.put(group, list.size());
+        });
+        unassigned.sort(Comparator.comparing(View::name));
         for (View client : unassigned) {
             String smallest = null;
             for (Map.Entry<String, Integer> entry : count.entrySet()) {
@@ -97,11 +124,77 @@ final class ClientGroups {
         }
     }
 
-    /** Target RRs interleaved by zone (a1, b1, c1, a2, b2, ...), each zone's by index. */
-    private static List<View> ring(List<View> targets) {
+    /**
+     * Each target's slot: its own index when clients carry it; else an id its zone's clients carry
+     * whose RR is gone (a replacement takes over, lowest id first); else its own index, or the
+     * lowest id nobody carries.
+     */
+    private static Map<View, Integer> slots(List<View> views, List<View> targets) {
+        Map<Integer, Set<String>> carried = new HashMap<>(); // group id on clients -> their zones
+        for (View view : views) {
+            if ((view.role == Role.CLIENT || view.role == Role.DEMOTE) && view.group != null) {
+                Integer id = slotId(view.group);
+                if (id != null) {
+                    carried.computeIfAbsent(id, i -> new HashSet<>()).add(view.zone);
+                }
+            }
+        }
+        List<View> ordered = targets.stream()
+                .sorted(Comparator.comparing((View v) -> v.zone).thenComparingInt(v -> v.targetIndex)).toList();
+        Map<View, Integer> slots = new HashMap<>();
+        Set<Integer> taken = new HashSet<>();
+        for (View target : ordered) {
+            if (carried.containsKey(target.targetIndex) && taken.add(target.targetIndex)) {
+                slots.put(target, target.targetIndex);
+            }
+        }
+        Map<String, TreeSet<Integer>> orphans = new HashMap<>();
+        carried.forEach((id, zones) -> {
+            if (!taken.contains(id)) {
+                zones.forEach(zone -> orphans.computeIfAbsent(zone, z -> new TreeSet<>()).add(id));
+            }
+        });
+        for (View target : ordered) {
+            TreeSet<Integer> inZone = orphans.get(target.zone);
+            while (!slots.containsKey(target) && inZone != null && !inZone.isEmpty()) {
+                int adopted = inZone.pollFirst();
+                if (taken.add(adopted)) { // an orphan of several zones goes to the first taker
+                    slots.put(target, adopted);
+                }
+            }
+        }
+        int next = 1;
+        for (View target : ordered) {
+            if (slots.containsKey(target)) {
+                continue;
+            }
+            int slot = target.targetIndex;
+            if (taken.contains(slot) || carried.containsKey(slot)) {
+                while (taken.contains(next) || carried.containsKey(next)) {
+                    next++;
+                }
+                slot = next;
+            }
+            taken.add(slot);
+            slots.put(target, slot);
+        }
+        return slots;
+    }
+
+    private static Integer slotId(String group) {
+        try {
+            int id = Integer.parseInt(group);
+            return id >= 1 ? id : null;
+        } catch (NumberFormatException e) {
+            return null; // e.g. "spine" from the hierarchy topology: not a multi group
+        }
+    }
+
+    /** Target RRs interleaved by zone (a1, b1, c1, a2, b2, ...), each zone's by slot. */
+    private static List<View> ring(List<View> targets, Map<View, Integer> slots) {
         Map<String, List<View>> byZone = new TreeMap<>();
         targets.forEach(t -> byZone.computeIfAbsent(t.zone, z -> new ArrayList<>()).add(t));
-        byZone.values().forEach(list -> list.sort(Comparator.comparingInt(v -> v.targetIndex)));
+        byZone.values().forEach(list -> list.sort(Comparator.comparing(slots::get)));
         List<View> ring = new ArrayList<>();
         for (int round = 0; ring.size() < targets.size(); round++) {
             for (List<View> zoneList : byZone.values()) {

@@ -27,12 +27,15 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * The pure planner (design §4): observed nodes and owned BGPPeers plus the configuration in, the
- * ordered writes of the target topology out. Deterministic (sorted by name, no clock but
- * {@code now}, no randomness) and O(N log N).
+ * ordered writes of the target topology out. Deterministic (the same plan whatever the order of
+ * the snapshot, no clock but {@code now}, no randomness) and O(N log N), with only the nodes it
+ * chooses among or writes to sorted.
  */
 public final class Planner {
     private static final Set<String> DISQUALIFYING_EFFECTS = Set.of("NoSchedule", "NoExecute");
@@ -96,8 +99,9 @@ public final class Planner {
             // the label is restored instead of the node being left alone as a foreign RR.
             this.reflector = labels.containsKey(config.routeReflectorLabelKey())
                     || clusterId != null && labels.containsKey(Names.RR_INDEX_LABEL);
-            this.index = indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template);
-            this.servingSince = instant(facts.annotations().get(Names.SERVING_SINCE_ANNOTATION));
+            boolean mayServe = reflector || clusterId != null; // most nodes are neither: two lookups saved
+            this.index = mayServe ? indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template) : 0;
+            this.servingSince = mayServe ? instant(facts.annotations().get(Names.SERVING_SINCE_ANNOTATION)) : null;
             this.group = labels.get(Names.GROUP_LABEL);
             this.rack = config.topologyType() == TopologyType.HIERARCHY
                     ? labels.getOrDefault(config.rackLabel(), "") : "";
@@ -184,6 +188,8 @@ public final class Planner {
         }
     }
 
+    private static final Comparator<Step> BY_NODE = Comparator.comparing(step -> ((Step.PatchNode) step).node());
+
     /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */
     static final Comparator<View> KEEP_ORDER = Comparator.comparing((View v) -> !v.preferred)
             .thenComparing(v -> v.facts.created())
@@ -203,6 +209,7 @@ public final class Planner {
         private final Map<String, String> demoteReasons = new HashMap<>();
         private Optional<Duration> recheckAfter = Optional.empty();
         private int eligible;
+        private final Map<String, Integer> eligiblePerZone = new HashMap<>();
         /** hierarchy: serving rack RRs their rack keeps; never taken as spines */
         private Set<View> rackKeepers = Set.of();
 
@@ -211,8 +218,9 @@ public final class Planner {
             this.now = now;
             this.template = config.clusterId();
             this.topology = config.topologyType();
-            snapshot.nodes().stream().sorted(Comparator.comparing(NodeFacts::name))
-                    .forEach(node -> views.add(new View(node, config, template)));
+            // in the snapshot's order: sorting 100k names would cost more than the rest of a replan;
+            // every choice below orders what it chooses from, and the output is sorted at the end
+            snapshot.nodes().forEach(node -> views.add(new View(node, config, template)));
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
             this.sessions = snapshot.sessions();
         }
@@ -235,11 +243,12 @@ public final class Planner {
             targets = views.stream().filter(v -> v.role == Role.TARGET).toList(); // a rack without an ID drops out
             List<PeerFacts> peers = desiredPeers(groups);
             List<Step> steps = steps(peers);
+            decisions.sort(Comparator.comparing(Decision::node));
+            warnings.sort(Comparator.naturalOrder());
             return new Plan(steps, decisions, summary(targets, groups, peers), warnings, peers, recheckAfter);
         }
 
         private void chooseTargets() {
-            Map<String, Integer> eligiblePerZone = new TreeMap<>();
             int unzoned = 0;
             for (View view : views) {
                 boolean foreign = !view.reflector && view.clusterId != null;
@@ -301,13 +310,13 @@ public final class Planner {
             // (e.g. of another topology) are candidates like clients, so new spines spread over racks
             Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
             Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
-            pick(seats, byKey(current, v -> v.zone), byKey(candidate, v -> v.zone), "zone", hierarchy,
+            pick(seats, byKey(current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
                     v -> v.targetSpine = hierarchy);
             if (hierarchy) {
                 // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
                 int unfilled = total - (int) views.stream().filter(v -> v.role == Role.TARGET).count();
                 if (unfilled > 0) {
-                    pick(Map.of("", unfilled), byKey(current, v -> ""), byKey(candidate, v -> ""), "cluster", true,
+                    pick(Map.of("", unfilled), byKey(current, v -> ""), candidate, v -> "", "cluster", true,
                             v -> v.targetSpine = true);
                 }
                 // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
@@ -372,13 +381,13 @@ public final class Planner {
             }
             perRack.replaceAll((rack, count) -> Math.min(count, config.reflectorsPerRack()));
             // a spine that is no longer needed drains instead of turning into a rack RR (no flapping between tiers)
-            pick(perRack, byKey(v -> v.reflector && !isSpineNow(v), v -> v.rack), byKey(v -> !v.reflector, v -> v.rack),
+            pick(perRack, byKey(v -> v.reflector && !isSpineNow(v), v -> v.rack), v -> !v.reflector, v -> v.rack,
                     "rack", false,
                     v -> v.targetSpine = false);
         }
 
         /** Eligible nodes not yet chosen, matching {@code filter}, grouped by {@code key}. */
-        private Map<String, List<View>> byKey(Predicate<View> filter, java.util.function.Function<View, String> key) {
+        private Map<String, List<View>> byKey(Predicate<View> filter, Function<View, String> key) {
             Map<String, List<View>> grouped = new TreeMap<>();
             for (View view : views) {
                 if (view.role == Role.CLIENT && view.eligible() && filter.test(view)) {
@@ -393,9 +402,8 @@ public final class Planner {
          * the rest are obsolete; then each shortfall is taken from the candidates in keep order
          * (hierarchy spines: spread over racks, {@link #firstOnNewRacks}).
          */
-        private void pick(Map<String, Integer> wanted, Map<String, List<View>> current,
-                Map<String, List<View>> candidates, String scope, boolean spreadOverRacks,
-                java.util.function.Consumer<View> chosen) {
+        private void pick(Map<String, Integer> wanted, Map<String, List<View>> current, Predicate<View> candidate,
+                Function<View, String> key, String scope, boolean spreadOverRacks, Consumer<View> chosen) {
             Map<String, Integer> shortfall = new TreeMap<>();
             Set<String> racksTaken = new HashSet<>();
             for (Map.Entry<String, Integer> entry : wanted.entrySet()) {
@@ -415,9 +423,13 @@ public final class Planner {
                     shortfall.put(entry.getKey(), want - have);
                 }
             }
-            shortfall.forEach((key, missing) -> {
-                String reason = "below-target(" + (wanted.get(key) - missing) + "<" + wanted.get(key) + ")";
-                List<View> pool = candidates.getOrDefault(key, List.of());
+            if (shortfall.isEmpty()) {
+                return; // the common case: no pass over the candidates at all
+            }
+            Map<String, List<View>> candidates = byKey(v -> candidate.test(v) && shortfall.containsKey(key.apply(v)), key);
+            shortfall.forEach((group, missing) -> {
+                String reason = "below-target(" + (wanted.get(group) - missing) + "<" + wanted.get(group) + ")";
+                List<View> pool = candidates.getOrDefault(group, List.of());
                 for (View view : spreadOverRacks ? firstOnNewRacks(pool, missing, racksTaken) : first(pool, missing)) {
                     view.role = Role.TARGET;
                     racksTaken.add(view.rack);
@@ -707,6 +719,9 @@ public final class Planner {
             }
             observedPeers.keySet().stream().filter(name -> !wanted.contains(name))
                     .forEach(name -> cleanup.add(new Step.DeletePeer(name, "obsolete")));
+            for (List<Step> phase : List.of(dead, label, serve, move, unserve, unlabel)) {
+                phase.sort(BY_NODE); // node patches: deterministic whatever the snapshot's order
+            }
             List<Step> steps = new ArrayList<>();
             steps.addAll(dead);
             steps.addAll(label);
@@ -723,9 +738,8 @@ public final class Planner {
         private boolean isSettledClient(View view) {
             Map<String, String> labels = view.facts.labels();
             Map<String, String> annotations = view.facts.annotations();
-            return !view.reflector && !labels.containsKey(Names.RR_INDEX_LABEL)
-                    && Objects.equals(view.group, view.targetGroup)
-                    && !annotations.containsKey(Names.CLUSTER_ID_ANNOTATION)
+            return !view.reflector && view.clusterId == null && Objects.equals(view.group, view.targetGroup)
+                    && !labels.containsKey(Names.RR_INDEX_LABEL)
                     && !annotations.containsKey(Names.SERVING_SINCE_ANNOTATION);
         }
 
@@ -789,7 +803,7 @@ public final class Planner {
                 targets.forEach(t -> clients.put(t.name(), all));
             }
             Map<String, Integer> desired = new TreeMap<>();
-            views.stream().filter(v -> v.eligible() && v.role != Role.FOREIGN).forEach(v -> desired.putIfAbsent(v.zone, 0));
+            eligiblePerZone.keySet().forEach(zone -> desired.put(zone, 0));
             targets.forEach(t -> desired.merge(t.zone, 1, Integer::sum));
             return new PlanSummary(eligible, targets.size(), desired, actual, clients, peers.size());
         }

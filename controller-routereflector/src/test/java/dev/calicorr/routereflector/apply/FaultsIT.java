@@ -297,13 +297,15 @@ class FaultsIT {
     @Test
     void aRandomEventSoakOn500NodesNeverLeavesAClientWithoutAReflector(ControlPlane cp) throws Exception {
         long seed = Long.getLong("soak.seed", System.nanoTime());
-        int count = Integer.getInteger("soak.events", 150);
+        int count = Integer.getInteger("soak.events", 2000);
         System.out.println("soak: seed " + seed + ", " + count + " events (-Dsoak.seed=" + seed + " repeats it)");
         Random random = new Random(seed);
         SimulatedNodes nodes = new SimulatedNodes(cp.adminClient());
         GenericKubernetesApi<V1Node, V1NodeList> nodeApi =
                 new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", cp.adminClient());
         List<String> names = new ArrayList<>(nodes.createMany("node", 0, 500, ZONES));
+        String rackLabel = RouteReflectorConfig.DEFAULT_RACK_LABEL; // for the hierarchy topology: 10 racks
+        names.parallelStream().forEach(n -> nodes.label(n, rackLabel, "rack-" + Math.floorMod(n.hashCode(), 10)));
         Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.02, "removalDelay", "1s"));
         createConfiguration(cp, section);
         startPlain(cp, "soak");
@@ -340,7 +342,8 @@ class FaultsIT {
                 switch (random.nextInt(9)) {
                     case 0 -> {
                         String name = String.format("node-%03d", next++);
-                        nodes.create(SimulatedNodes.node(name).zone(ZONES.get(random.nextInt(ZONES.size()))));
+                        nodes.create(SimulatedNodes.node(name).zone(ZONES.get(random.nextInt(ZONES.size())))
+                                .label(rackLabel, "rack-" + random.nextInt(10)));
                         names.add(name);
                         event = "add " + name;
                     }
@@ -384,7 +387,8 @@ class FaultsIT {
                     case 6 -> {
                         section.put("ratio", List.of(0.01, 0.02, 0.05).get(random.nextInt(3)));
                         section.put("min", List.of(3, 5).get(random.nextInt(2)));
-                        section.put("topologyType", random.nextBoolean() ? "single" : "multi");
+                        section.put("topologyType", List.of("single", "multi", "quorum", "hierarchy")
+                                .get(random.nextInt(4)));
                         editSection(cp, new Gson().toJson(section));
                         event = "edit " + section;
                     }

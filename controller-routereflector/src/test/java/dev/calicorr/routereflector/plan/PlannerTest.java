@@ -254,6 +254,35 @@ class PlannerTest {
         assertThat(idRemoval).isLessThan(labelRemoval);
     }
 
+    @Test
+    void aReplacementAdoptsTheGroupOfTheReflectorItReplacesSoNoClientIsRewritten() {
+        ClusterModel model = new ClusterModel(nodes(600, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.01, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        String cordoned = reflectors(model).iterator().next();
+        Map<String, String> groupsBefore = new HashMap<>();
+        model.nodes().forEach(n -> groupsBefore.put(n.name(), n.labels().get(Names.GROUP_LABEL)));
+        model.put(ClusterModel.with(model.node(cordoned), true, true, List.of()));
+
+        Instant t1 = T0.plusSeconds(1000);
+        Plan replace = Convergence.applyOnce(model, config, t1);
+        String replacement = replace.decisions().get(0).node();
+        Plan demote = Convergence.applyOnce(model, config, t1.plusSeconds(61));
+        assertThat(demote.decisions()).extracting(Decision::node).containsExactly(cordoned);
+        assertThat(Planner.plan(model.snapshot(), config, t1.plusSeconds(61)).steps()).isEmpty();
+
+        // only the two RRs are written, plus the few peers the old RR was in: no client moved
+        for (Plan plan : List.of(replace, demote)) {
+            assertThat(plan.steps()).filteredOn(s -> s instanceof Step.PatchNode)
+                    .extracting(s -> ((Step.PatchNode) s).node()).isNotEmpty().isSubsetOf(replacement, cordoned);
+        }
+        assertThat(replace.steps().size() + demote.steps().size()).isLessThanOrEqualTo(4 + 2 * 3 * 2);
+        model.nodes().stream().filter(n -> !n.name().equals(cordoned) && !n.name().equals(replacement))
+                .forEach(n -> assertThat(n.labels().get(Names.GROUP_LABEL)).isEqualTo(groupsBefore.get(n.name())));
+        assertThat(model.node(cordoned).labels().get(Names.GROUP_LABEL)).isNotNull();
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+    }
+
     /** Session facts for these RRs: verified ones with 5 Established sessions, the others with 2 not Established. */
     private static ClusterSnapshot withSessions(ClusterModel model, Set<String> verified, Set<String> unverified) {
         Map<String, SessionFacts> facts = new HashMap<>();

@@ -265,6 +265,35 @@ class TopologiesTest {
     }
 
     @Test
+    void thePlanDoesNotDependOnTheOrderOfTheSnapshot() {
+        for (TopologyType type : TopologyType.values()) {
+            RouteReflectorConfig config = PlannerTest.config(0.1, 3, 10).toBuilder().topologyType(type).build();
+            ClusterModel model = new ClusterModel(racked(90, 12, "a", "b", "c"));
+            Convergence.converge(model, config, T0, 3);
+            // a few events at once: new nodes, a cordoned RR, a group that lost members
+            List<NodeFacts> nodes = new ArrayList<>(model.nodes());
+            String rr = reflectors(model).iterator().next();
+            nodes.replaceAll(n -> n.name().equals(rr) ? ClusterModel.with(n, true, true, List.of()) : n);
+            nodes.removeIf(n -> n.name().compareTo("node-010") < 0 && !reflectors(model).contains(n.name()));
+            nodes.addAll(racked(100, 12, "a", "b", "c").subList(90, 100));
+            List<NodeFacts> sorted = nodes.stream().sorted(java.util.Comparator.comparing(NodeFacts::name)).toList();
+            Plan expected = Planner.plan(new dev.calicorr.routereflector.model.ClusterSnapshot(sorted, List.copyOf(model.peers())),
+                    config, T0.plusSeconds(9_999));
+            assertThat(expected.steps()).isNotEmpty();
+            for (long seed = 1; seed <= 5; seed++) {
+                List<NodeFacts> shuffled = new ArrayList<>(sorted);
+                java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+                Plan plan = Planner.plan(new dev.calicorr.routereflector.model.ClusterSnapshot(shuffled, List.copyOf(model.peers())),
+                        config, T0.plusSeconds(9_999));
+                assertThat(plan.steps()).as("%s", type).isEqualTo(expected.steps());
+                assertThat(plan.decisions()).isEqualTo(expected.decisions());
+                assertThat(plan.warnings()).isEqualTo(expected.warnings());
+                assertThat(plan.desiredPeers()).isEqualTo(expected.desiredPeers());
+            }
+        }
+    }
+
+    @Test
     void peersStayOrderRAndEveryClusterIdIsUsedByOneQuorumOrRackOnly() {
         ClusterModel model = new ClusterModel(racked(120, 10, "a", "b", "c"));
         Convergence.converge(model, hierarchy(3), T0, 3);
