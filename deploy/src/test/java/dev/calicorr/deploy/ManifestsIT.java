@@ -54,6 +54,29 @@ class ManifestsIT {
         assertThat(calico.at(controllers + "/properties/routereflector").isMissingNode()).isTrue();
     }
 
+    @Test
+    void calicosOtherCrdsAreShippedUnmodified(ControlPlane cp) throws Exception {
+        ProcessResult built = cp.kubectl("kustomize", cp.repo().resolve("deploy/crds").toString());
+        assertThat(built.exitCode()).as(built.stderr()).isZero();
+        List<JsonNode> shipped = new ArrayList<>();
+        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(built.stdout())) {
+            docs.forEachRemaining(shipped::add);
+        }
+        List<String> names = new ArrayList<>();
+        try (var files = Files.list(cp.repo().resolve("deploy/crds/calico"))) {
+            for (Path file : files.sorted().toList()) {
+                JsonNode calico = YAML.readTree(file.toFile());
+                String name = calico.at("/metadata/name").asText();
+                names.add(name);
+                if (!name.startsWith("kubecontrollersconfigurations.")) {
+                    assertThat(shipped).as(name).contains(calico);
+                }
+            }
+        }
+        assertThat(names).contains("caliconodestatuses.crd.projectcalico.org", "bgpconfigurations.crd.projectcalico.org");
+        assertThat(shipped).hasSameSizeAs(names);
+    }
+
     /** Paths of {@code upstream} that {@code ours} lacks or holds with another value. */
     private static List<String> missingFrom(JsonNode ours, JsonNode upstream, String path) {
         List<String> missing = new ArrayList<>();

@@ -47,7 +47,8 @@ public final class ControlPlane implements AutoCloseable {
     public static final String CONTROLLER_USER = "system:serviceaccount:kube-system:calico-rr-controller";
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
-    private static final String[] CALICO_PLURALS = {"bgppeers", "bgpconfigurations", "kubecontrollersconfigurations"};
+    private static final String[] CALICO_PLURALS = {"bgppeers", "bgpconfigurations", "kubecontrollersconfigurations",
+        "caliconodestatuses"};
 
     private final Path repoRoot;
     private final Path binDir;
@@ -390,7 +391,14 @@ public final class ControlPlane implements AutoCloseable {
             core.deleteCollectionNode().execute();
             CustomObjectsApi custom = new CustomObjectsApi(admin);
             for (String plural : CALICO_PLURALS) {
-                custom.deleteCollectionClusterCustomObject("crd.projectcalico.org", "v1", plural).execute();
+                try {
+                    custom.deleteCollectionClusterCustomObject("crd.projectcalico.org", "v1", plural).execute();
+                } catch (io.kubernetes.client.openapi.ApiException e) {
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
+                    installCrds(); // a test removed this CRD (and failed before putting it back)
+                }
             }
             core.deleteCollectionNamespacedEvent("default").execute();
             CoordinationV1Api coordination = new CoordinationV1Api(admin);

@@ -194,6 +194,7 @@ public final class Host implements AutoCloseable {
         boolean changed = false;
         for (PluginSlot<?> slot : slots.values()) {
             if (!hostConfig.enabled(slot.name())) {
+                changed |= slot.disable(); // a controller created earlier stops changing the cluster
                 continue;
             }
             try {
@@ -261,7 +262,9 @@ public final class Host implements AutoCloseable {
         Map<String, Map<String, Object>> sections = new LinkedHashMap<>(parsed.controllerSections());
         for (String name : slots.keySet()) {
             Map<String, Object> before = hostConfig.section(name);
-            if (parsed.enabled(name) && before != null && parsed.section(name) == null
+            // also when the section alone enables the controller: a pruned section must not disable it
+            boolean enabledBySection = parsed.enabledControllers().isEmpty();
+            if ((parsed.enabled(name) || enabledBySection) && before != null && parsed.section(name) == null
                     && checkSectionKept(name, configuration, "keeping the section the CR showed last")) {
                 sections.put(name, before);
             }

@@ -22,6 +22,7 @@ final class PluginSlot<C> {
     private ManagedController<C> controller;
     private Thread thread;
     private String lastRejection;
+    private boolean disabled;
 
     PluginSlot(ControllerPlugin<C> plugin, ControllerContext context) {
         this.plugin = plugin;
@@ -41,6 +42,13 @@ final class PluginSlot<C> {
     synchronized boolean offer(Map<String, Object> section, Map<String, String> env) throws InvalidConfigException {
         ParsedConfig<C> parsed = plugin.parseConfig(section, env);
         lastRejection = null;
+        if (disabled) {
+            disabled = false;
+            log.info("controller={} enabled again with {}", name(), parsed.effective());
+            current = parsed;
+            controller.configChanged(parsed.config());
+            return true;
+        }
         if (parsed.equals(current)) {
             return false;
         }
@@ -54,6 +62,28 @@ final class PluginSlot<C> {
             controller.configChanged(parsed.config());
         }
         return true;
+    }
+
+    /**
+     * The controller is no longer enabled (its section was removed and {@code ENABLED_CONTROLLERS}
+     * does not name it): tells it once, so it stops changing the cluster. The next valid
+     * {@link #offer} enables it again.
+     *
+     * @return whether this call disabled it (false: never created, or disabled already)
+     */
+    synchronized boolean disable() {
+        if (controller == null || disabled) {
+            return false;
+        }
+        disabled = true;
+        log.info("controller={} disabled: its section is gone from the configuration and ENABLED_CONTROLLERS "
+                + "does not name it; it stops changing the cluster", name());
+        controller.disabled();
+        return true;
+    }
+
+    synchronized boolean disabled() {
+        return disabled;
     }
 
     /**

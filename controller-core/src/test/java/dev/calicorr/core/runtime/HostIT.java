@@ -102,6 +102,62 @@ class HostIT {
     }
 
     @Test
+    void removingTheSectionThatEnablesAControllerDisablesItAndPuttingItBackEnablesItAgain(ControlPlane cp)
+            throws Exception {
+        configs(cp).create(new KubeControllersConfiguration(
+                new io.kubernetes.client.openapi.models.V1ObjectMeta().name("default"),
+                Map.of("prometheusMetricsPort", 0, "controllers", Map.of("recording", Map.of("message", "first")))));
+        RecordingPlugin plugin = new RecordingPlugin();
+        Host host = start(cp, plugin, Map.of(), false, "a", () -> { }); // ENABLED_CONTROLLERS unset
+        await("the controller runs", () -> plugin.running.getCount() == 0);
+        assertThat(plugin.configs).containsExactly("first");
+
+        patchSpec(cp, "{\"spec\":{\"controllers\":{\"recording\":null}}}");
+        await("the controller is told it is disabled", () -> plugin.disabled.get() == 1);
+        // disabled is not stopped: the controller keeps its thread, informers and metrics
+        assertThat(plugin.stopped).isFalse();
+        assertThat(host.isLeader()).isTrue();
+        await("the effective config no longer lists it", () -> !String.valueOf(configs(cp).get("default").getObject()
+                .getMetadata().getAnnotations().get(ConfigurationStore.RUNNING_CONFIG_ANNOTATION)).contains("first"));
+
+        patchSection(cp, "{\"message\":\"first\"}"); // the same configuration as before
+        await("the controller is enabled again", () -> plugin.configs.size() == 2);
+        assertThat(plugin.configs).containsExactly("first", "first");
+        assertThat(plugin.disabled.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aSectionTheCrdDropsDoesNotDisableTheControllerItEnables(ControlPlane cp) throws Exception {
+        configs(cp).create(new KubeControllersConfiguration(
+                new io.kubernetes.client.openapi.models.V1ObjectMeta().name("default"),
+                Map.of("prometheusMetricsPort", 0, "controllers", Map.of("recording", Map.of("message", "first")))));
+        RecordingPlugin plugin = new RecordingPlugin();
+        start(cp, plugin, Map.of(), false, "a", () -> { }); // ENABLED_CONTROLLERS unset
+        await("the controller runs", () -> plugin.running.getCount() == 0);
+        java.nio.file.Path calicoCrd = cp.repo().resolve(
+                "deploy/crds/calico/crd.projectcalico.org_kubecontrollersconfigurations.yaml");
+        try {
+            assertThat(cp.kubectl("apply", "-f", calicoCrd.toString()).exitCode()).isZero();
+            // the next write of the object drops the section, as after a Calico upgrade
+            await("the section is gone from the CR", () -> {
+                var response = configs(cp).patch("default", V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        new V1Patch("{\"spec\":{\"logSeverityScreen\":\"Warning\"}}"));
+                return response.isSuccess() && !String.valueOf(response.getObject().getSpec()).contains("recording");
+            });
+            await("the pruning is reported", () -> events(cp).stream()
+                    .anyMatch(e -> "ConfigurationSectionPruned".equals(e.getReason())));
+            // one more edit, handled after the one that dropped the section (one config thread)
+            patchSpec(cp, "{\"spec\":{\"logSeverityScreen\":\"Info\"}}");
+            org.slf4j.Logger root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            await("the later edit is handled", () -> root.isInfoEnabled());
+            assertThat(plugin.disabled.get()).isZero();
+            assertThat(plugin.stopped).isFalse();
+        } finally {
+            cp.installCrds();
+        }
+    }
+
+    @Test
     void besideUpstreamTheEffectiveConfigGoesToAnAnnotationNotStatus(ControlPlane cp) throws Exception {
         RecordingPlugin plugin = new RecordingPlugin();
         start(cp, plugin, Map.of("ENABLED_CONTROLLERS", "recording"), false, "a", () -> { });

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -27,6 +28,7 @@ public final class RecordingPlugin implements ControllerPlugin<String> {
 
     final List<String> configs = new CopyOnWriteArrayList<>();
     final CountDownLatch running = new CountDownLatch(1);
+    final AtomicInteger disabled = new AtomicInteger();
     volatile boolean stopped;
 
     @Override
@@ -75,6 +77,11 @@ public final class RecordingPlugin implements ControllerPlugin<String> {
             @Override
             public void configChanged(String next) {
                 configs.add(next);
+            }
+
+            @Override
+            public void disabled() {
+                disabled.incrementAndGet();
             }
         };
     }

@@ -4,6 +4,7 @@ import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.plugin.ControllerContext;
 import dev.calicorr.core.plugin.ManagedController;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.kube.BgpConfiguration;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.BgpPeerList;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
@@ -46,14 +47,22 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 V1Node.class, Duration.ZERO, NodeFactsReader::slim);
         SharedIndexInformer<BgpPeer> peerInformer = context.informer(RouteReflectorController::peers, BgpPeer.class,
                 Duration.ZERO, null);
+        // BGPConfiguration: one or two objects in a cluster; only `default` matters (the mesh)
+        SharedIndexInformer<BgpConfiguration> bgpConfigInformer = context.informer(MeshHandOff::api,
+                BgpConfiguration.class, Duration.ZERO, null);
         RouteReflectorMetrics metrics = new RouteReflectorMetrics(context.metrics());
         GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
+        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(),
+                new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30)));
+        // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
+        SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY));
         reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
                 new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics), context.events(), metrics,
                 new LegacyPeers(peerApi, context.events(), context.dryRun()),
-                new TopologyReport(context.apiClient(), context.dryRun()), Clock.systemUTC());
-        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(),
-                new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30)));
+                new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
+                new MeshHandOff(bgpConfigInformer.getIndexer(), context.apiClient(), context.events(), metrics,
+                        context.dryRun()),
+                context.dryRun(), Clock.systemUTC());
         controller = ControllerBuilder.defaultBuilder(context.informerFactory())
                 .withName("routereflector")
                 .withWorkQueue(queue)
@@ -65,8 +74,15 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 .watch(q -> ControllerBuilder.controllerWatchBuilder(BgpPeer.class, q)
                         .withWorkQueueKeyFunc(peer -> RouteReflectorReconciler.KEY)
                         .build())
+                .watch(q -> ControllerBuilder.controllerWatchBuilder(BgpConfiguration.class, q)
+                        .withWorkQueueKeyFunc(configuration -> RouteReflectorReconciler.KEY)
+                        .withOnAddFilter(MeshHandOffFilter::isDefault)
+                        .withOnUpdateFilter((before, after) -> MeshHandOffFilter.isDefault(after))
+                        .withOnDeleteFilter((configuration, unknown) -> MeshHandOffFilter.isDefault(configuration))
+                        .build())
                 .withReconciler(reconciler)
-                .withReadyFunc(() -> nodeInformer.hasSynced() && peerInformer.hasSynced())
+                .withReadyFunc(() -> nodeInformer.hasSynced() && peerInformer.hasSynced()
+                        && bgpConfigInformer.hasSynced())
                 .withWorkerCount(1)
                 .build();
     }
@@ -95,7 +111,22 @@ public final class RouteReflectorController implements ManagedController<RouteRe
     public void configChanged(RouteReflectorConfig next) {
         warnAboutConfig(next);
         config.set(next);
+        reconciler.setDisabled(false);
         queue.add(RouteReflectorReconciler.KEY);
+    }
+
+    /** Leaves the topology as it is; turns the mesh back on if we turned it off; drops our CalicoNodeStatuses. */
+    @Override
+    public void disabled() {
+        reconciler.setDisabled(true);
+        queue.add(RouteReflectorReconciler.KEY);
+    }
+
+    /** Only {@code BGPConfiguration/default} matters to the controller. */
+    private static final class MeshHandOffFilter {
+        static boolean isDefault(BgpConfiguration configuration) {
+            return BgpConfiguration.DEFAULT_NAME.equals(configuration.getMetadata().getName());
+        }
     }
 
     private static void warnAboutConfig(RouteReflectorConfig config) {

@@ -25,14 +25,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +50,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     public static final Request KEY = new Request("routereflector");
     private static final Logger log = LoggerFactory.getLogger(RouteReflectorReconciler.class);
     private static final Duration CACHE_WAIT = Duration.ofSeconds(5);
+    private static final Duration MIN_RECHECK = Duration.ofMillis(200);
 
     private final Indexer<V1Node> nodes;
     private final Indexer<BgpPeer> peers;
@@ -56,7 +60,11 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final RouteReflectorMetrics metrics;
     private final LegacyPeers legacyPeers;
     private final TopologyReport topologyReport;
+    private final SessionChecks sessionChecks;
+    private final MeshHandOff meshHandOff;
+    private final boolean dryRun;
     private final Clock clock;
+    private volatile boolean disabled;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
 
@@ -65,9 +73,10 @@ public final class RouteReflectorReconciler implements Reconciler {
         void beforeStep(Step step);
     }
 
-    public RouteReflectorReconciler(Indexer<V1Node> nodes, Indexer<BgpPeer> peers, Supplier<RouteReflectorConfig> config,
+    RouteReflectorReconciler(Indexer<V1Node> nodes, Indexer<BgpPeer> peers, Supplier<RouteReflectorConfig> config,
             StepExecutor executor, EventRecorder events, RouteReflectorMetrics metrics, LegacyPeers legacyPeers,
-            TopologyReport topologyReport, Clock clock) {
+            TopologyReport topologyReport, SessionChecks sessionChecks, MeshHandOff meshHandOff, boolean dryRun,
+            Clock clock) {
         this.nodes = nodes;
         this.peers = peers;
         this.config = config;
@@ -76,7 +85,18 @@ public final class RouteReflectorReconciler implements Reconciler {
         this.metrics = metrics;
         this.legacyPeers = legacyPeers;
         this.topologyReport = topologyReport;
+        this.sessionChecks = sessionChecks;
+        this.meshHandOff = meshHandOff;
+        this.dryRun = dryRun;
         this.clock = clock;
+    }
+
+    /**
+     * Disabled (the host says so): the topology is left as it is, but what must not outlive the
+     * controller is undone: the mesh we turned off comes back, our CalicoNodeStatuses go.
+     */
+    void setDisabled(boolean value) {
+        disabled = value;
     }
 
     public void setStepHook(StepHook hook) {
@@ -88,10 +108,19 @@ public final class RouteReflectorReconciler implements Reconciler {
         long started = System.nanoTime();
         RouteReflectorConfig current = config.get();
         try {
-            ClusterSnapshot snapshot = snapshot();
-            Plan plan = Planner.plan(snapshot, current, clock.instant());
+            Instant now = clock.instant();
+            if (disabled) {
+                meshHandOff.reconcile(current, true, null, null, null, now);
+                sessionChecks.deleteAll(dryRun);
+                return new Result(true, current.reconcilerPeriod());
+            }
+            List<V1Node> nodeList = nodes.list();
+            SessionChecks.Observation sessions = sessionChecks.observe(nodeList, current, now);
+            ClusterSnapshot snapshot = snapshot(nodeList, sessions);
+            Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
             int written = apply(plan);
+            written += sessionChecks.sync(nodes.list(), current, dryRun);
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
                     plan.summary().clientsPerReflector(), plan.summary().peerCount());
             if (plan.steps().isEmpty()) {
@@ -100,8 +129,12 @@ public final class RouteReflectorReconciler implements Reconciler {
             } else {
                 log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);
             }
-            Duration next = plan.recheckAfter()
+            Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions, now);
+            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh)
+                    .flatMap(Optional::stream)
+                    .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
+                    .min(Comparator.naturalOrder())
                     .orElse(current.reconcilerPeriod());
             return new Result(true, next);
         } catch (ApiUnavailableException | StepExecutor.StepFailedException e) {
@@ -117,12 +150,12 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
     }
 
-    private ClusterSnapshot snapshot() {
-        List<NodeFacts> nodeFacts = new ArrayList<>();
-        for (V1Node node : nodes.list()) {
+    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions) {
+        List<NodeFacts> nodeFacts = new ArrayList<>(nodeList.size());
+        for (V1Node node : nodeList) {
             nodeFacts.add(NodeFactsReader.read(node));
         }
-        return new ClusterSnapshot(nodeFacts, LiveCluster.owned(peers.list()));
+        return new ClusterSnapshot(nodeFacts, LiveCluster.owned(peers.list()), sessions.forPlanner());
     }
 
     private int apply(Plan plan) throws ApiUnavailableException, StepExecutor.StepFailedException {

@@ -15,6 +15,10 @@ import java.util.Set;
  * @param steps        the {@code stepping} calculation's steps; empty for {@code linear} (by ratio)
  * @param zoneLabel    node label naming the zone; empty means the whole cluster is one zone
  * @param rackLabel    node label naming the rack ({@code hierarchy})
+ * @param manageNodeToNodeMesh turn Calico's node-to-node mesh off once the topology serves, and back
+ *                             on when it cannot be kept or the controller is disabled
+ * @param sessionStuckAfter    a BGP session of a route reflector that is not Established for this
+ *                             long is reported (where CalicoNodeStatus is available)
  */
 public record RouteReflectorConfig(
         int min,
@@ -36,7 +40,9 @@ public record RouteReflectorConfig(
         Set<String> tolerations,
         Duration removalDelay,
         Duration reconcilerPeriod,
-        boolean adoptLegacyPeers) {
+        boolean adoptLegacyPeers,
+        boolean manageNodeToNodeMesh,
+        Duration sessionStuckAfter) {
 
     public static final int DEFAULT_MIN = 3;
     public static final int DEFAULT_MAX = 10;
@@ -57,6 +63,7 @@ public record RouteReflectorConfig(
     public static final String DEFAULT_HOSTNAME_LABEL = "kubernetes.io/hostname";
     public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
     public static final Duration DEFAULT_RECONCILER_PERIOD = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_SESSION_STUCK_AFTER = Duration.ofMinutes(3);
 
     public RouteReflectorConfig {
         steps = List.copyOf(steps);
@@ -73,6 +80,7 @@ public record RouteReflectorConfig(
         tolerations = Set.copyOf(tolerations);
         Objects.requireNonNull(removalDelay, "removalDelay");
         Objects.requireNonNull(reconcilerPeriod, "reconcilerPeriod");
+        Objects.requireNonNull(sessionStuckAfter, "sessionStuckAfter");
     }
 
     /** How many RRs the cluster wants for its eligible nodes, before the [min, max] clamp. */
@@ -97,7 +105,8 @@ public record RouteReflectorConfig(
                 .routeReflectorLabelKey(routeReflectorLabelKey).routeReflectorLabelValue(routeReflectorLabelValue)
                 .hostnameLabel(hostnameLabel).nodeSelector(nodeSelector).incompatibleLabels(incompatibleLabels)
                 .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
-                .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers);
+                .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers)
+                .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter);
     }
 
     /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
@@ -122,6 +131,8 @@ public record RouteReflectorConfig(
         private Duration removalDelay = DEFAULT_REMOVAL_DELAY;
         private Duration reconcilerPeriod = DEFAULT_RECONCILER_PERIOD;
         private boolean adoptLegacyPeers;
+        private boolean manageNodeToNodeMesh;
+        private Duration sessionStuckAfter = DEFAULT_SESSION_STUCK_AFTER;
 
         private Builder() {
         }
@@ -146,13 +157,15 @@ public record RouteReflectorConfig(
         public Builder removalDelay(Duration value) { removalDelay = value; return this; }
         public Builder reconcilerPeriod(Duration value) { reconcilerPeriod = value; return this; }
         public Builder adoptLegacyPeers(boolean value) { adoptLegacyPeers = value; return this; }
+        public Builder manageNodeToNodeMesh(boolean value) { manageNodeToNodeMesh = value; return this; }
+        public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
 
         public RouteReflectorConfig build() {
             return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
                     reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
-                    adoptLegacyPeers);
+                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter);
         }
     }
 }

@@ -38,8 +38,9 @@ public final class RouteReflectorConfigParser {
             "rackLabel", "reflectorsPerRack", "topologyType",
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
-            "reconcilerPeriod", "adoptLegacyPeers");
+            "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter");
     private static final Duration MIN_RECONCILER_PERIOD = Duration.ofSeconds(1);
+    private static final Duration MIN_SESSION_STUCK_AFTER = Duration.ofSeconds(1);
 
     private RouteReflectorConfigParser() {
     }
@@ -196,6 +197,13 @@ public final class RouteReflectorConfigParser {
         }
         builder.reconcilerPeriod(period);
         builder.adoptLegacyPeers(values.bool("adoptLegacyPeers").orElse(false));
+        builder.manageNodeToNodeMesh(values.bool("manageNodeToNodeMesh").orElse(false));
+        Duration stuckAfter = values.duration("sessionStuckAfter").orElse(RouteReflectorConfig.DEFAULT_SESSION_STUCK_AFTER);
+        if (stuckAfter.compareTo(MIN_SESSION_STUCK_AFTER) < 0) {
+            throw new InvalidConfigException(values.field("sessionStuckAfter"),
+                    "must be at least 1s, got " + ConfigValues.formatDuration(stuckAfter));
+        }
+        builder.sessionStuckAfter(stuckAfter);
 
         RouteReflectorConfig config = builder.build();
         return new ParsedConfig<>(config, effective(config), used);
@@ -289,6 +297,8 @@ public final class RouteReflectorConfigParser {
         out.put("removalDelay", ConfigValues.formatDuration(config.removalDelay()));
         out.put("reconcilerPeriod", ConfigValues.formatDuration(config.reconcilerPeriod()));
         out.put("adoptLegacyPeers", config.adoptLegacyPeers());
+        out.put("manageNodeToNodeMesh", config.manageNodeToNodeMesh());
+        out.put("sessionStuckAfter", ConfigValues.formatDuration(config.sessionStuckAfter()));
         return out;
     }
 

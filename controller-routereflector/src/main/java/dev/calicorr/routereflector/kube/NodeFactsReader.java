@@ -17,8 +17,12 @@ import java.util.Set;
 
 /** Kubernetes {@code Node} objects to the planner's {@link NodeFacts}, and the slimming transform. */
 public final class NodeFactsReader {
-    /** The only annotations the planner reads; the informer keeps no others. */
-    public static final Set<String> ANNOTATIONS_READ = Set.of(Names.CLUSTER_ID_ANNOTATION, Names.SERVING_SINCE_ANNOTATION);
+    /**
+     * The only annotations the controller reads (the planner the first two; the BGP addresses map
+     * the peers of a CalicoNodeStatus to nodes); the informer keeps no others.
+     */
+    public static final Set<String> ANNOTATIONS_READ = Set.of(Names.CLUSTER_ID_ANNOTATION, Names.SERVING_SINCE_ANNOTATION,
+            Names.IPV4_ADDRESS_ANNOTATION, Names.IPV6_ADDRESS_ANNOTATION);
 
     private NodeFactsReader() {
     }
@@ -38,7 +42,8 @@ public final class NodeFactsReader {
                 created);
     }
 
-    static boolean ready(V1Node node) {
+    /** Condition Ready is True. */
+    public static boolean ready(V1Node node) {
         if (node.getStatus() == null || node.getStatus().getConditions() == null) {
             return false;
         }

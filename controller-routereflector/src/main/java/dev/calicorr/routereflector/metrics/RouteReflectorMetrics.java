@@ -1,6 +1,7 @@
 package dev.calicorr.routereflector.metrics;
 
 import dev.calicorr.core.metrics.HostMetrics;
+import dev.calicorr.routereflector.model.SessionFacts;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -19,6 +20,11 @@ public final class RouteReflectorMetrics {
     private final Counter writes;
     private final Counter reconcileErrors;
     private final Counter restored;
+    private final Gauge sessionChecks;
+    private final Gauge sessionsEstablished;
+    private final Gauge sessionsNotEstablished;
+    private final Counter sessionsStuck;
+    private final Gauge mesh;
 
     public RouteReflectorMetrics(PrometheusRegistry registry) {
         desired = Gauge.builder().name(PREFIX + "route_reflectors_desired")
@@ -40,6 +46,21 @@ public final class RouteReflectorMetrics {
         restored = Counter.builder().name(PREFIX + "managed_objects_restored_total")
                 .help("Objects we manage that someone else changed and we restored, by object kind")
                 .labelNames("kind").register(registry);
+        sessionChecks = Gauge.builder().name(PREFIX + "bgp_session_checks")
+                .help("1 when BGP sessions are read from Calico's CalicoNodeStatus, 0 when its CRD is not installed")
+                .register(registry);
+        sessionsEstablished = Gauge.builder().name(PREFIX + "bgp_sessions_established")
+                .help("BGP sessions of each route reflector in state Established, with Ready nodes (CalicoNodeStatus)")
+                .labelNames("node").register(registry);
+        sessionsNotEstablished = Gauge.builder().name(PREFIX + "bgp_sessions_not_established")
+                .help("BGP sessions of each route reflector in any other state, with Ready nodes (CalicoNodeStatus)")
+                .labelNames("node").register(registry);
+        sessionsStuck = Counter.builder().name(PREFIX + "bgp_sessions_stuck_total")
+                .help("BGP sessions of route reflectors found not Established for longer than sessionStuckAfter")
+                .register(registry);
+        mesh = Gauge.builder().name(PREFIX + "node_to_node_mesh")
+                .help("1 while Calico's node-to-node mesh is on (BGPConfiguration/default), 0 while it is off")
+                .register(registry);
     }
 
     public void write(String kind, String operation, boolean success) {
@@ -69,5 +90,24 @@ public final class RouteReflectorMetrics {
         actualPerZone.forEach((zone, count) -> actual.labelValues(zone).set(count));
         clientsPerRr.forEach((node, count) -> clientsPerReflector.labelValues(node).set(count));
         peersOwned.set(ownedPeers);
+    }
+
+    /** Replaces the per-RR session gauges; {@code available} false clears them. */
+    public void sessions(boolean available, Map<String, SessionFacts> perReflector) {
+        sessionChecks.set(available ? 1 : 0);
+        sessionsEstablished.clear();
+        sessionsNotEstablished.clear();
+        perReflector.forEach((node, facts) -> {
+            sessionsEstablished.labelValues(node).set(facts.established());
+            sessionsNotEstablished.labelValues(node).set(facts.notEstablished());
+        });
+    }
+
+    public void sessionsStuck(int count) {
+        sessionsStuck.inc(count);
+    }
+
+    public void mesh(boolean enabled) {
+        mesh.set(enabled ? 1 : 0);
     }
 }

@@ -11,6 +11,16 @@ public final class Names {
     public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
     /** How calico-node reads {@code spec.bgp.routeReflectorClusterID} of a node in KDD. */
     public static final String CLUSTER_ID_ANNOTATION = "projectcalico.org/RouteReflectorClusterID";
+    /** How calico-node publishes a node's BGP IPv4 address ({@code spec.bgp.ipv4Address}, CIDR form) in KDD. */
+    public static final String IPV4_ADDRESS_ANNOTATION = "projectcalico.org/IPv4Address";
+    /** The same for IPv6 ({@code spec.bgp.ipv6Address}). */
+    public static final String IPV6_ADDRESS_ANNOTATION = "projectcalico.org/IPv6Address";
+    /**
+     * On {@code BGPConfiguration/default}, while we keep the node-to-node mesh off: what
+     * {@code nodeToNodeMeshEnabled} was before ({@code true}, or {@code unset}), so we restore only
+     * what we changed.
+     */
+    public static final String MESH_BEFORE_ANNOTATION = CONTROLLER_NAME + "/node-to-node-mesh-before";
     /** On an RR node: its stable index, the number its cluster ID and group peers refer to. */
     public static final String RR_INDEX_LABEL = CONTROLLER_NAME + "/rr-index";
     /** On a client node (multi topology): the group whose BGPPeer picks its RRs. */

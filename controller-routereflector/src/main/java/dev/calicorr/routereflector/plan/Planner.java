@@ -8,6 +8,7 @@ import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.model.SessionFacts;
 import dev.calicorr.routereflector.selector.Selector;
 import dev.calicorr.routereflector.selector.SelectorParseException;
 import dev.calicorr.routereflector.selector.Selectors;
@@ -43,6 +44,8 @@ public final class Planner {
     static final String GROUP_PEER_PREFIX = Names.PEER_NAME_PREFIX + "group-";
     /** hierarchy: every RR peers with the spines (spines mesh among themselves through it too) */
     static final String SPINE_PEER = Names.PEER_NAME_PREFIX + "spine";
+    /** How soon to look again when only BGP sessions hold a hand-over back (status updates also wake us). */
+    static final Duration SESSION_RECHECK = Duration.ofSeconds(10);
 
     private Planner() {
     }
@@ -199,6 +202,7 @@ public final class Planner {
         private final TopologyType topology;
         private final List<View> views = new ArrayList<>();
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
+        private final Optional<Map<String, SessionFacts>> sessions;
         private final List<String> warnings = new ArrayList<>();
         private final List<Decision> decisions = new ArrayList<>();
         private final Map<String, String> promoteReasons = new HashMap<>();
@@ -218,6 +222,7 @@ public final class Planner {
             // every choice below orders what it chooses from, and the output is sorted at the end
             snapshot.nodes().forEach(node -> views.add(new View(node, config, template)));
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
+            this.sessions = snapshot.sessions();
         }
 
         Plan run() {
@@ -469,7 +474,8 @@ public final class Planner {
 
         /**
          * Obsolete RRs: dead ones and ones that never got a cluster ID (nobody depends on them) go
-         * now; live ones wait until every target has served for removalDelay.
+         * now; live ones wait until every target has served for removalDelay and, where calico-node
+         * reports sessions, has taken over its clients (its sessions Established: SessionFacts.verified).
          */
         private void resolveObsolete() {
             List<View> obsolete = views.stream().filter(v -> v.reflector && v.role == Role.CLIENT).toList();
@@ -477,6 +483,7 @@ public final class Planner {
                 return;
             }
             Duration longestWait = Duration.ZERO;
+            List<String> unverified = new ArrayList<>();
             for (View target : views) {
                 if (target.role != Role.TARGET) {
                     continue;
@@ -488,23 +495,35 @@ public final class Planner {
                 if (wait.compareTo(longestWait) > 0) {
                     longestWait = wait;
                 }
+                SessionFacts facts = sessions.map(known -> known.get(target.name())).orElse(null);
+                if (sessions.isPresent() && (facts == null || !facts.verified())) {
+                    unverified.add(target.name() + (facts == null ? " (no BGP status yet)" : " (sessions not all Established)"));
+                }
             }
+            boolean timeServed = longestWait.isZero() || longestWait.isNegative();
             for (View view : obsolete) {
                 String why = view.eligible() ? demoteReasons.getOrDefault(view.name(), "not-needed")
                         : "ineligible(" + view.ineligibleBecause + ")";
-                if (!view.alive() || view.clusterId == null || longestWait.isZero() || longestWait.isNegative()) {
+                if (!view.alive() || view.clusterId == null || timeServed && unverified.isEmpty()) {
                     view.role = Role.DEMOTE;
                     demoteReasons.put(view.name(), why);
                 } else {
                     view.role = Role.DRAINING;
                     warnings.add("zone=" + view.zone + " " + view.name() + " is obsolete (" + why
                             + "): it stays a route reflector until its replacements have served for "
-                            + config.removalDelay().toSeconds() + "s");
+                            + config.removalDelay().toSeconds() + "s" + (sessions.isEmpty() ? ""
+                                    : " and have Established BGP sessions" + (unverified.isEmpty() ? ""
+                                            : " (waiting for " + shortList(unverified) + ")")));
                 }
             }
             if (obsolete.stream().anyMatch(v -> v.role == Role.DRAINING)) {
-                recheckAfter = Optional.of(longestWait);
+                recheckAfter = Optional.of(timeServed ? SESSION_RECHECK : longestWait);
             }
+        }
+
+        private static String shortList(List<String> items) {
+            return items.size() <= 3 ? String.join(", ", items)
+                    : String.join(", ", items.subList(0, 3)) + " and " + (items.size() - 3) + " more";
         }
 
         /** Stable indexes: kept RRs keep theirs (first claimant by keep order), new ones get the lowest free. */

@@ -9,7 +9,11 @@ import dev.calicorr.core.runtime.Host;
 import dev.calicorr.core.runtime.HostOptions;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
+import dev.calicorr.routereflector.kube.BgpConfiguration;
+import dev.calicorr.routereflector.kube.BgpConfigurationList;
 import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.routereflector.kube.CalicoNodeStatus;
+import dev.calicorr.routereflector.kube.CalicoNodeStatusList;
 import dev.calicorr.routereflector.kube.BgpPeerList;
 import dev.calicorr.routereflector.kube.LiveCluster;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
@@ -107,13 +111,30 @@ public final class LiveChecks {
             Plan plan = Planner.plan(snapshot, config, Instant.now());
             long rrs = snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)
                     && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)).count();
-            if (plan.steps().isEmpty() && rrs == reflectors) {
+            boolean statusesFollow = statusesFollow(cp, snapshot, config);
+            if (plan.steps().isEmpty() && rrs == reflectors && statusesFollow) {
                 return snapshot;
             }
-            last = rrs + " RRs, pending: " + plan.steps();
+            last = rrs + " RRs, pending: " + plan.steps() + (statusesFollow ? "" : ", CalicoNodeStatuses not yet one per RR");
             Thread.sleep(100);
         }
         throw new AssertionError("no convergence to " + reflectors + " RRs within " + TIMEOUT + ": " + last);
+    }
+
+    /**
+     * Whether our CalicoNodeStatuses are one per route reflector (the controller's last writes of a
+     * change), or the CRD is not installed.
+     */
+    private static boolean statusesFollow(ControlPlane cp, ClusterSnapshot snapshot, RouteReflectorConfig config) {
+        var listed = statuses(cp).list();
+        if (listed.getHttpStatusCode() == 404) {
+            return true;
+        }
+        Set<String> owned = listed.isSuccess() ? listed.getObject().getItems().stream().filter(SessionChecks::isOwned)
+                .map(s -> s.getSpec().getNode()).collect(Collectors.toSet()) : Set.of();
+        Set<String> labelled = snapshot.nodes().stream().filter(n -> n.labels().containsKey(config.routeReflectorLabelKey()))
+                .map(NodeFacts::name).collect(Collectors.toSet());
+        return owned.equals(labelled);
     }
 
     /** Waits until the planner has nothing left to do on the observed cluster. */
@@ -149,6 +170,70 @@ public final class LiveChecks {
             return new CoreV1Api(cp.adminClient()).listNamespacedEvent("default").execute().getItems();
         } catch (Exception e) {
             return List.of();
+        }
+    }
+
+    static GenericKubernetesApi<CalicoNodeStatus, CalicoNodeStatusList> statuses(ControlPlane cp) {
+        return new GenericKubernetesApi<>(CalicoNodeStatus.class, CalicoNodeStatusList.class, "crd.projectcalico.org",
+                "v1", CalicoNodeStatus.PLURAL, cp.adminClient());
+    }
+
+    static GenericKubernetesApi<BgpConfiguration, BgpConfigurationList> bgpConfigurations(ControlPlane cp) {
+        return new GenericKubernetesApi<>(BgpConfiguration.class, BgpConfigurationList.class, "crd.projectcalico.org",
+                "v1", BgpConfiguration.PLURAL, cp.adminClient());
+    }
+
+    /** BGPConfiguration/default, or null when there is none. */
+    static BgpConfiguration bgpConfiguration(ControlPlane cp) {
+        var response = bgpConfigurations(cp).get(BgpConfiguration.DEFAULT_NAME);
+        return response.isSuccess() ? response.getObject() : null;
+    }
+
+    /** The mesh as calico-node reads it: on without BGPConfiguration/default or without the field. */
+    static boolean meshOn(ControlPlane cp) {
+        BgpConfiguration configuration = bgpConfiguration(cp);
+        return configuration == null || configuration.meshEnabled();
+    }
+
+    /** A gauge of the host's registry: the data point with these label values (none for an unlabelled one), or null. */
+    static Double gauge(Host host, String name, String... labelValues) {
+        return host.registry().scrape().stream().filter(m -> m.getMetadata().getName().equals(name))
+                .map(m -> (io.prometheus.metrics.model.snapshots.GaugeSnapshot) m)
+                .flatMap(g -> g.getDataPoints().stream())
+                .filter(d -> labelValues.length == 0 || List.of(labelValues).equals(
+                        d.getLabels().stream().map(io.prometheus.metrics.model.snapshots.Label::getValue).toList()))
+                .map(io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot::getValue)
+                .findFirst().orElse(null);
+    }
+
+    /** A counter's total over all label values ({@code name} with or without {@code _total}). */
+    static double counter(Host host, String name) {
+        String base = name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+        return host.registry().scrape().stream().filter(m -> m.getMetadata().getName().equals(base))
+                .map(m -> (io.prometheus.metrics.model.snapshots.CounterSnapshot) m)
+                .flatMap(c -> c.getDataPoints().stream())
+                .mapToDouble(io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot::getValue)
+                .sum();
+    }
+
+    /** How many reconciles the host's route reflector controller has finished. */
+    static long reconciles(Host host) {
+        return host.registry().scrape().stream()
+                .filter(m -> m.getMetadata().getName().equals("calico_rr_reconcile_duration_seconds"))
+                .map(m -> (io.prometheus.metrics.model.snapshots.HistogramSnapshot) m)
+                .flatMap(h -> h.getDataPoints().stream()).mapToLong(d -> d.getCount()).sum();
+    }
+
+    /** Waits until the controller has finished two more reconciles (one may have started before the change). */
+    static void awaitTwoMoreReconciles(Host host, ControlPlane cp) throws InterruptedException {
+        long before = reconciles(host);
+        // a label that changes nothing but wakes the controller
+        SimulatedNodes nodes = new SimulatedNodes(cp.adminClient());
+        String any = nodes.list().get(0).getMetadata().getName();
+        for (int i = 0; i < 2; i++) {
+            nodes.label(any, "test.example.com/nudge", String.valueOf(System.nanoTime()));
+            long target = before + i + 1;
+            await("a reconcile", () -> reconciles(host) >= target);
         }
     }
 

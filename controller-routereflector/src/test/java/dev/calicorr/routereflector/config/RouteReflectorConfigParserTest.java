@@ -37,6 +37,8 @@ class RouteReflectorConfigParserTest {
         assertThat(config.routeReflectorLabelValue()).isEmpty();
         assertThat(config.removalDelay()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.reconcilerPeriod()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.manageNodeToNodeMesh()).isFalse();
+        assertThat(config.sessionStuckAfter()).isEqualTo(Duration.ofMinutes(3));
     }
 
     @Test
@@ -59,6 +61,8 @@ class RouteReflectorConfigParserTest {
         section.put("removalDelay", "2m");
         section.put("reconcilerPeriod", "30s");
         section.put("adoptLegacyPeers", true);
+        section.put("manageNodeToNodeMesh", true);
+        section.put("sessionStuckAfter", "90s");
         ParsedConfig<RouteReflectorConfig> parsed = parse(section, Map.of());
         RouteReflectorConfig config = parsed.config();
         assertThat(config.min()).isEqualTo(2);
@@ -80,6 +84,10 @@ class RouteReflectorConfigParserTest {
         assertThat(config.removalDelay()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.reconcilerPeriod()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.adoptLegacyPeers()).isTrue();
+        assertThat(config.manageNodeToNodeMesh()).isTrue();
+        assertThat(config.sessionStuckAfter()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(parsed.effective()).containsEntry("manageNodeToNodeMesh", true)
+                .containsEntry("sessionStuckAfter", "1m30s");
         assertThat(parsed.effective()).containsEntry("topologyType", "single").containsEntry("removalDelay", "2m")
                 .containsEntry("incompatibleLabels", "dedicated=gpu,spot").containsEntry("nodeSelector",
                         config.nodeSelector().toString());
@@ -122,6 +130,8 @@ class RouteReflectorConfigParserTest {
         "routeReflectorLabelKey=bad key    | spec.controllers.routereflector.routeReflectorLabelKey: 'bad key'",
         "removalDelay=soon                 | spec.controllers.routereflector.removalDelay: 'soon' is not a duration",
         "reconcilerPeriod=10ms             | spec.controllers.routereflector.reconcilerPeriod: must be at least 1s",
+        "sessionStuckAfter=500ms           | spec.controllers.routereflector.sessionStuckAfter: must be at least 1s",
+        "manageNodeToNodeMesh=yes          | spec.controllers.routereflector.manageNodeToNodeMesh:",
         "routeReflectorsPerNode=0          | spec.controllers.routereflector.routeReflectorsPerNode: must be at least 1",
         "mni=3                             | spec.controllers.routereflector.mni: unknown field",
         "topologyType=quorum,min=4,max=5   | spec.controllers.routereflector.max: quorum needs a multiple of 3",

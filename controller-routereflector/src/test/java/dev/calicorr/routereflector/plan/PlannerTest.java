@@ -6,9 +6,11 @@ import dev.calicorr.routereflector.config.LabelMatch;
 import dev.calicorr.routereflector.config.ReflectorCount;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.config.TopologyType;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.model.SessionFacts;
 import dev.calicorr.routereflector.selector.Selector;
 import dev.calicorr.routereflector.sim.Bgp;
 import dev.calicorr.routereflector.sim.ClusterModel;
@@ -279,6 +281,69 @@ class PlannerTest {
                 .forEach(n -> assertThat(n.labels().get(Names.GROUP_LABEL)).isEqualTo(groupsBefore.get(n.name())));
         assertThat(model.node(cordoned).labels().get(Names.GROUP_LABEL)).isNotNull();
         assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+    }
+
+    /** Session facts for these RRs: verified ones with 5 Established sessions, the others with 2 not Established. */
+    private static ClusterSnapshot withSessions(ClusterModel model, Set<String> verified, Set<String> unverified) {
+        Map<String, SessionFacts> facts = new HashMap<>();
+        verified.forEach(rr -> facts.put(rr, new SessionFacts(5, 0, 0, true)));
+        unverified.forEach(rr -> facts.put(rr, new SessionFacts(3, 2, 2, false)));
+        ClusterSnapshot plain = model.snapshot();
+        return new ClusterSnapshot(plain.nodes(), plain.ownedPeers(), Optional.of(facts));
+    }
+
+    private static void applyAll(ClusterModel model, Plan plan) {
+        plan.steps().forEach(model::apply);
+    }
+
+    @Test
+    void whereSessionsAreReportedAnObsoleteReflectorWaitsUntilItsReplacementHasEstablishedSessions() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        Set<String> before = reflectors(model);
+        String cordoned = "node-000";
+        model.put(ClusterModel.with(model.node(cordoned), true, true, List.of()));
+        Instant t1 = T0.plusSeconds(1000);
+        applyAll(model, Planner.plan(withSessions(model, before, Set.of()), config, t1));
+        Set<String> replacement = new TreeSet<>(reflectors(model));
+        replacement.removeAll(before);
+        assertThat(replacement).hasSize(1);
+        Set<String> kept = new TreeSet<>(before);
+        kept.remove(cordoned);
+
+        // removalDelay is over, but the replacement's sessions are not all Established: it stays
+        Plan waiting = Planner.plan(withSessions(model, kept, replacement), config, t1.plusSeconds(600));
+        assertThat(waiting.steps()).isEmpty();
+        assertThat(waiting.decisions()).isEmpty();
+        assertThat(waiting.recheckAfter()).contains(Planner.SESSION_RECHECK);
+        assertThat(waiting.warnings()).anyMatch(w -> w.contains(cordoned + " is obsolete (ineligible(cordoned))")
+                && w.contains("waiting for " + replacement.iterator().next() + " (sessions not all Established)"));
+
+        // no status reported at all for it yet: the same
+        Plan unreported = Planner.plan(withSessions(model, kept, Set.of()), config, t1.plusSeconds(600));
+        assertThat(unreported.decisions()).isEmpty();
+        assertThat(unreported.warnings()).anyMatch(w -> w.contains("(no BGP status yet)"));
+
+        // Established: demoted
+        Plan demote = Planner.plan(withSessions(model, reflectors(model), Set.of()), config, t1.plusSeconds(600));
+        assertThat(demote.decisions()).extracting(Decision::toString)
+                .containsExactly("zone=a demote node-000 reason=ineligible(cordoned)");
+
+        // and Established sessions do not shorten removalDelay
+        Plan early = Planner.plan(withSessions(model, reflectors(model), Set.of()), config, t1.plusSeconds(30));
+        assertThat(early.decisions()).isEmpty();
+        assertThat(early.recheckAfter()).contains(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aDeadObsoleteReflectorIsDemotedAtOnceWhateverTheSessionsSay() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        model.put(ClusterModel.with(model.node("node-000"), false, false, List.of()));
+        Plan plan = Planner.plan(withSessions(model, Set.of(), reflectors(model)), config, T0.plusSeconds(1000));
+        assertThat(plan.decisions()).extracting(Decision::toString).contains("zone=a demote node-000 reason=ineligible(NotReady)");
     }
 
     private static int indexOf(List<Step> steps, java.util.function.Predicate<Step> test) {
