@@ -90,37 +90,36 @@ final class ClientGroups {
      */
     static void fill(List<View> clients, List<String> zoneGroups) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
-        Map<String, List<View>> members = new LinkedHashMap<>();
-        zoneGroups.forEach(g -> members.put(g, new ArrayList<>()));
+        Map<String, int[]> count = new LinkedHashMap<>();
+        zoneGroups.forEach(g -> count.put(g, new int[1]));
         List<View> unassigned = new ArrayList<>();
-        for (View client : clients) {
-            List<View> current = client.group == null ? null : members.get(client.group);
-            if (current != null) {
-                current.add(client);
+        for (View client : clients) { // most clients stay: one lookup each, no list
+            int[] members = client.group == null ? null : count.get(client.group);
+            if (members != null) {
+                client.targetGroup = client.group;
+                members[0]++;
             } else {
                 unassigned.add(client);
             }
         }
-        Map<String, Integer> count = new LinkedHashMap<>();
-        members.forEach((group, list) -> {
-            if (list.size() > cap) {
-                list.sort(Comparator.comparing(View::name));
-                unassigned.addAll(list.subList(cap, list.size()));
-                list = list.subList(0, cap);
+        count.forEach((group, members) -> {
+            if (members[0] > cap) { // rare: the first cap by name stay, the others move
+                List<View> over = new ArrayList<>(clients.stream().filter(c -> group.equals(c.targetGroup)).toList());
+                over.sort(Comparator.comparing(View::name));
+                unassigned.addAll(over.subList(cap, over.size()));
+                members[0] = cap;
             }
-            list.forEach(client -> client.targetGroup = group);
-            count.put(group, list.size());
         });
         unassigned.sort(Comparator.comparing(View::name));
         for (View client : unassigned) {
             String smallest = null;
-            for (Map.Entry<String, Integer> entry : count.entrySet()) {
-                if (smallest == null || entry.getValue() < count.get(smallest)) {
+            for (Map.Entry<String, int[]> entry : count.entrySet()) {
+                if (smallest == null || entry.getValue()[0] < count.get(smallest)[0]) {
                     smallest = entry.getKey();
                 }
             }
             client.targetGroup = smallest;
-            count.merge(smallest, 1, Integer::sum);
+            count.get(smallest)[0]++;
         }
     }
 
@@ -131,14 +130,16 @@ final class ClientGroups {
      */
     private static Map<View, Integer> slots(List<View> views, List<View> targets) {
         Map<String, Set<String>> labelled = new HashMap<>(); // group label on clients -> their zones
+        String lastGroup = null;
+        String lastZone = null;
         for (View view : views) {
             if ((view.role == Role.CLIENT || view.role == Role.DEMOTE) && view.group != null) {
-                Set<String> zones = labelled.get(view.group);
-                if (zones == null) {
-                    zones = new HashSet<>();
-                    labelled.put(view.group, zones);
+                if (view.group.equals(lastGroup) && view.zone.equals(lastZone)) {
+                    continue; // neighbours often share both: no lookup
                 }
-                zones.add(view.zone);
+                lastGroup = view.group;
+                lastZone = view.zone;
+                labelled.computeIfAbsent(view.group, g -> new HashSet<>()).add(view.zone);
             }
         }
         Map<Integer, Set<String>> carried = new HashMap<>();
