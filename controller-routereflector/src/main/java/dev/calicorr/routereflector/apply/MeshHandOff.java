@@ -26,7 +26,6 @@ import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -129,7 +128,7 @@ final class MeshHandOff {
         }
         Duration wait = Duration.ZERO;
         for (NodeFacts rr : reflectors) {
-            Instant since = instant(rr.annotations().get(Names.SERVING_SINCE_ANNOTATION));
+            Instant since = rr.servingSince();
             Duration left = since == null ? config.removalDelay() : Duration.between(now, since.plus(config.removalDelay()));
             if (left.compareTo(wait) > 0) {
                 wait = left;
@@ -330,14 +329,4 @@ final class MeshHandOff {
                 : String.join(", ", items.subList(0, LISTED)) + " and " + (items.size() - LISTED) + " more";
     }
 
-    private static Instant instant(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
 }

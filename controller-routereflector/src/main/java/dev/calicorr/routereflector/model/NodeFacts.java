@@ -1,6 +1,7 @@
 package dev.calicorr.routereflector.model;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +29,22 @@ public record NodeFacts(
         annotations = Map.copyOf(annotations);
         taints = List.copyOf(taints);
         Objects.requireNonNull(created, "created");
+    }
+
+    /**
+     * When this node began serving as an RR with its cluster ID ({@link Names#SERVING_SINCE_ANNOTATION}),
+     * or null when it does not say or says it in a form we did not write.
+     */
+    public Instant servingSince() {
+        String text = annotations.get(Names.SERVING_SINCE_ANNOTATION);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** A node taint; only the key and the effect matter for eligibility. */

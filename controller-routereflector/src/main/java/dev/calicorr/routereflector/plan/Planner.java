@@ -14,7 +14,6 @@ import dev.calicorr.routereflector.selector.SelectorParseException;
 import dev.calicorr.routereflector.selector.Selectors;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -101,7 +100,7 @@ public final class Planner {
                     || clusterId != null && labels.containsKey(Names.RR_INDEX_LABEL);
             boolean mayServe = reflector || clusterId != null; // most nodes are neither: two lookups saved
             this.index = mayServe ? indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template) : 0;
-            this.servingSince = mayServe ? instant(facts.annotations().get(Names.SERVING_SINCE_ANNOTATION)) : null;
+            this.servingSince = mayServe ? facts.servingSince() : null;
             this.group = labels.get(Names.GROUP_LABEL);
             this.rack = config.topologyType() == TopologyType.HIERARCHY
                     ? labels.getOrDefault(config.rackLabel(), "") : "";
@@ -177,16 +176,6 @@ public final class Planner {
         return template.indexOf(clusterId).orElse(0);
     }
 
-    private static Instant instant(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
 
     private static final Comparator<Step> BY_NODE = Comparator.comparing(step -> ((Step.PatchNode) step).node());
 
