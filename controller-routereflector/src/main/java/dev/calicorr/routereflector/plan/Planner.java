@@ -177,6 +177,21 @@ public final class Planner {
     }
 
 
+    /**
+     * The indexes of the draining RRs by the cluster they serve with now (0: the template's own ID).
+     * A draining RR stays in the peers of the RRs that share its ID until it is demoted: they would
+     * not reflect their clients' routes to it (same ID).
+     */
+    static Map<Integer, List<Integer>> drainingByCluster(List<View> views, ClusterIdTemplate template) {
+        Map<Integer, List<Integer>> draining = new HashMap<>();
+        for (View view : views) {
+            if (view.role == Role.DRAINING) {
+                draining.computeIfAbsent(view.currentCluster(template), c -> new ArrayList<>()).add(view.targetIndex);
+            }
+        }
+        return draining;
+    }
+
     private static final Comparator<Step> BY_NODE = Comparator.comparing(step -> ((Step.PatchNode) step).node());
 
     /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */

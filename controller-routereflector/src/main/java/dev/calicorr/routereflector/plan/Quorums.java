@@ -68,15 +68,11 @@ final class Quorums {
         for (View rr : unplaced) {
             members.get(vacancy(members, rr.zone)).add(rr);
         }
-        // A draining RR still serving with a kept quorum's ID stays in that quorum's peer until it is
-        // demoted: its own quorum's RRs would not reflect the quorum's client routes to it (same ID).
-        Map<Integer, List<View>> draining = new TreeMap<>();
-        views.stream().filter(v -> v.role == Role.DRAINING)
-                .forEach(v -> draining.computeIfAbsent(v.currentCluster(template), c -> new ArrayList<>()).add(v));
+        Map<Integer, List<Integer>> draining = Planner.drainingByCluster(views, template);
         members.forEach((quorum, rrs) -> {
             rrs.forEach(rr -> rr.targetCluster = quorum);
             List<Integer> indexes = new ArrayList<>(rrs.stream().map(rr -> rr.targetIndex).toList());
-            draining.getOrDefault(quorum, List.of()).forEach(rr -> indexes.add(rr.targetIndex));
+            indexes.addAll(draining.getOrDefault(quorum, List.of()));
             groups.put(String.valueOf(quorum), indexes.stream().sorted().toList());
         });
 

@@ -43,15 +43,7 @@ final class Racks {
             // mesh of distinct cluster IDs as in multi, so racks still meet and no client is cut off
             targets.forEach(t -> spines.add(t.targetIndex));
         }
-        // A draining RR stays where it serves until demoted: the RRs sharing its ID would not reflect
-        // their clients' routes to it.
-        Map<Integer, List<Integer>> drainingByCluster = new HashMap<>();
-        for (View view : views) {
-            if (view.role == Role.DRAINING) {
-                drainingByCluster.computeIfAbsent(view.currentCluster(template), c -> new ArrayList<>())
-                        .add(view.targetIndex);
-            }
-        }
+        Map<Integer, List<Integer>> drainingByCluster = Planner.drainingByCluster(views, template);
         List<Integer> drainingSpines = drainingByCluster.getOrDefault(0, List.of());
         // a rack keeps the number most of its RRs serve with now; first claimant (by rack name) wins
         Map<String, Integer> numbers = new HashMap<>();
