@@ -38,7 +38,26 @@ final class ClientGroups {
         if (targets.isEmpty()) {
             return groups;
         }
-        Map<View, Integer> slots = slots(views, targets);
+        Map<String, List<View>> clientsByZone = new HashMap<>();
+        Map<String, Set<String>> labelled = new HashMap<>(); // group label on clients -> their zones
+        List<View> zoneClients = null;
+        String lastGroup = null;
+        for (View view : views) {
+            if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
+                continue;
+            }
+            // neighbours often share zone and group: no lookup
+            boolean sameZone = zoneClients != null && view.zone.equals(zoneClients.get(0).zone);
+            if (!sameZone) {
+                zoneClients = clientsByZone.computeIfAbsent(view.zone, z -> new ArrayList<>());
+            }
+            zoneClients.add(view);
+            if (view.group != null && !(sameZone && view.group.equals(lastGroup))) {
+                labelled.computeIfAbsent(view.group, g -> new HashSet<>()).add(view.zone);
+            }
+            lastGroup = view.group;
+        }
+        Map<View, Integer> slots = slots(labelled, targets);
         List<View> ring = ring(targets, slots);
         int k = Math.min(perNode, ring.size());
         for (int i = 0; i < ring.size(); i++) {
@@ -67,17 +86,6 @@ final class ClientGroups {
         List<String> allGroups = new ArrayList<>(groups.keySet());
         allGroups.sort(Comparator.comparingInt(Integer::parseInt));
 
-        Map<String, List<View>> clientsByZone = new HashMap<>();
-        for (View view : views) {
-            if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
-                List<View> zoneClients = clientsByZone.get(view.zone);
-                if (zoneClients == null) {
-                    zoneClients = new ArrayList<>();
-                    clientsByZone.put(view.zone, zoneClients);
-                }
-                zoneClients.add(view);
-            }
-        }
         clientsByZone.forEach((zone, clients) ->
                 fill(clients, groupsByZone.getOrDefault(zone, allGroups)));
         return groups;
@@ -90,7 +98,7 @@ final class ClientGroups {
      */
     static void fill(List<View> clients, List<String> zoneGroups) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
-        Map<String, int[]> count = new LinkedHashMap<>();
+        Map<String, int[]> count = new HashMap<>();
         zoneGroups.forEach(g -> count.put(g, new int[1]));
         List<View> unassigned = new ArrayList<>();
         for (View client : clients) { // most clients stay: one lookup each, no list
@@ -102,46 +110,35 @@ final class ClientGroups {
                 unassigned.add(client);
             }
         }
-        count.forEach((group, members) -> {
+        for (String group : zoneGroups) {
+            int[] members = count.get(group);
             if (members[0] > cap) { // rare: the first cap by name stay, the others move
                 List<View> over = new ArrayList<>(clients.stream().filter(c -> group.equals(c.targetGroup)).toList());
-                over.sort(Comparator.comparing(View::name));
+                ByName.sort(over, View::name);
                 unassigned.addAll(over.subList(cap, over.size()));
                 members[0] = cap;
             }
-        });
-        unassigned.sort(Comparator.comparing(View::name));
+        }
+        ByName.sort(unassigned, View::name);
+        int[] sizes = zoneGroups.stream().mapToInt(g -> count.get(g)[0]).toArray();
         for (View client : unassigned) {
-            String smallest = null;
-            for (Map.Entry<String, int[]> entry : count.entrySet()) {
-                if (smallest == null || entry.getValue()[0] < count.get(smallest)[0]) {
-                    smallest = entry.getKey();
+            int smallest = 0;
+            for (int g = 1; g < sizes.length; g++) {
+                if (sizes[g] < sizes[smallest]) {
+                    smallest = g;
                 }
             }
-            client.targetGroup = smallest;
-            count.get(smallest)[0]++;
+            client.targetGroup = zoneGroups.get(smallest);
+            sizes[smallest]++;
         }
     }
 
     /**
      * Each target's slot: its own index when clients carry it; else an id its zone's clients carry
      * whose RR is gone (a replacement takes over, lowest id first); else its own index, or the
-     * lowest id nobody carries.
+     * lowest id nobody carries. {@code labelled}: each group label the clients carry, with their zones.
      */
-    private static Map<View, Integer> slots(List<View> views, List<View> targets) {
-        Map<String, Set<String>> labelled = new HashMap<>(); // group label on clients -> their zones
-        String lastGroup = null;
-        String lastZone = null;
-        for (View view : views) {
-            if ((view.role == Role.CLIENT || view.role == Role.DEMOTE) && view.group != null) {
-                if (view.group.equals(lastGroup) && view.zone.equals(lastZone)) {
-                    continue; // neighbours often share both: no lookup
-                }
-                lastGroup = view.group;
-                lastZone = view.zone;
-                labelled.computeIfAbsent(view.group, g -> new HashSet<>()).add(view.zone);
-            }
-        }
+    private static Map<View, Integer> slots(Map<String, Set<String>> labelled, List<View> targets) {
         Map<Integer, Set<String>> carried = new HashMap<>();
         labelled.forEach((group, zones) -> {
             Integer id = slotId(group);

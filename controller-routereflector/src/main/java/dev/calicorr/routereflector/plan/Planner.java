@@ -15,6 +15,7 @@ import dev.calicorr.routereflector.selector.Selectors;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,9 +67,15 @@ public final class Planner {
         FOREIGN
     }
 
-    /** What the planner reads of one node. */
+    /**
+     * What the planner reads of one node, read once: every later pass works on these fields only.
+     * At 100k nodes a pass is bound by memory, not by work, so going back to a node's maps and
+     * strings costs more than the pass itself.
+     */
     static final class View {
         final NodeFacts facts;
+        final String name;
+        /** zone, group and rack are shared instances per value, so the planner's map lookups stay in cache */
         final String zone;
         final String ineligibleBecause;
         final boolean preferred;
@@ -79,6 +86,12 @@ public final class Planner {
         final String group;
         /** hierarchy only: the rack label's value ("" when unlabelled) */
         final String rack;
+        /** the keep order's tie-breaker after preference: creation time */
+        final long createdSecond;
+        final int createdNano;
+        /** carries our index label or serving-since annotation: not a settled client even without a cluster ID */
+        final boolean bookkeeping;
+        final boolean alive;
         Role role;
         int targetIndex;
         String targetGroup;
@@ -87,27 +100,35 @@ public final class Planner {
         /** quorum: the quorum; hierarchy: the rack's number (0 for spines); the index in the cluster ID */
         int targetCluster;
 
-        View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template) {
+        View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template, Function<String, String> shared) {
             this.facts = facts;
+            this.name = facts.name();
             Map<String, String> labels = facts.labels();
-            this.zone = zoneOf(labels, config);
+            Map<String, String> annotations = facts.annotations();
+            this.zone = shared.apply(zoneOf(labels, config));
             this.ineligibleBecause = ineligibility(facts, config);
-            this.preferred = LabelMatch.anyMatches(config.preferredLabels(), labels);
-            this.clusterId = facts.annotations().get(Names.CLUSTER_ID_ANNOTATION);
+            this.preferred = !config.preferredLabels().isEmpty() && LabelMatch.anyMatches(config.preferredLabels(), labels);
+            this.clusterId = annotations.get(Names.CLUSTER_ID_ANNOTATION);
+            String indexLabel = labels.get(Names.RR_INDEX_LABEL);
             // Our index label and a cluster ID make it ours even when someone removed the RR label:
             // the label is restored instead of the node being left alone as a foreign RR.
-            this.reflector = labels.containsKey(config.routeReflectorLabelKey())
-                    || clusterId != null && labels.containsKey(Names.RR_INDEX_LABEL);
-            boolean mayServe = reflector || clusterId != null; // most nodes are neither: two lookups saved
-            this.index = mayServe ? indexOf(labels.get(Names.RR_INDEX_LABEL), clusterId, template) : 0;
+            this.reflector = labels.containsKey(config.routeReflectorLabelKey()) || clusterId != null && indexLabel != null;
+            boolean mayServe = reflector || clusterId != null;
+            this.index = mayServe ? indexOf(indexLabel, clusterId, template) : 0;
             this.servingSince = mayServe ? facts.servingSince() : null;
-            this.group = labels.get(Names.GROUP_LABEL);
+            this.bookkeeping = indexLabel != null || annotations.containsKey(Names.SERVING_SINCE_ANNOTATION);
+            String groupLabel = labels.get(Names.GROUP_LABEL);
+            this.group = groupLabel == null ? null : shared.apply(groupLabel);
             this.rack = config.topologyType() == TopologyType.HIERARCHY
-                    ? labels.getOrDefault(config.rackLabel(), "") : "";
+                    ? shared.apply(labels.getOrDefault(config.rackLabel(), "")) : "";
+            Instant created = facts.created();
+            this.createdSecond = created.getEpochSecond();
+            this.createdNano = created.getNano();
+            this.alive = facts.ready();
         }
 
         String name() {
-            return facts.name();
+            return name;
         }
 
         boolean eligible() {
@@ -115,7 +136,7 @@ public final class Planner {
         }
 
         boolean alive() {
-            return facts.ready();
+            return alive;
         }
 
         boolean isRr() {
@@ -148,7 +169,8 @@ public final class Planner {
         if (node.unschedulable()) {
             return "cordoned";
         }
-        for (NodeFacts.Taint taint : node.taints()) {
+        for (int i = 0; i < node.taints().size(); i++) { // most nodes have none: no iterator
+            NodeFacts.Taint taint = node.taints().get(i);
             if (DISQUALIFYING_EFFECTS.contains(taint.effect()) && !config.tolerations().contains(taint.key())) {
                 return "taint(" + taint.key() + ":" + taint.effect() + ")";
             }
@@ -156,7 +178,7 @@ public final class Planner {
         if (!config.nodeSelector().matches(node.labels())) {
             return "nodeSelector";
         }
-        if (LabelMatch.anyMatches(config.incompatibleLabels(), node.labels())) {
+        if (!config.incompatibleLabels().isEmpty() && LabelMatch.anyMatches(config.incompatibleLabels(), node.labels())) {
             return "incompatibleLabels";
         }
         return null;
@@ -192,19 +214,27 @@ public final class Planner {
         return draining;
     }
 
-    private static final Comparator<Step> BY_NODE = Comparator.comparing(step -> ((Step.PatchNode) step).node());
-
     /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */
-    static final Comparator<View> KEEP_ORDER = Comparator.comparing((View v) -> !v.preferred)
-            .thenComparing(v -> v.facts.created())
-            .thenComparing(View::name);
+    static final Comparator<View> KEEP_ORDER = (a, b) -> {
+        if (a.preferred != b.preferred) {
+            return a.preferred ? -1 : 1;
+        }
+        int byAge = Long.compare(a.createdSecond, b.createdSecond);
+        if (byAge == 0) {
+            byAge = Integer.compare(a.createdNano, b.createdNano);
+        }
+        return byAge != 0 ? byAge : a.name.compareTo(b.name);
+    };
 
     private static final class Planning {
+        /** The annotations we manage as a client wants them: none. */
+        private static final Map<String, String> CLIENT_ANNOTATIONS = removals(Names.CLUSTER_ID_ANNOTATION,
+                Names.SERVING_SINCE_ANNOTATION);
         private final RouteReflectorConfig config;
         private final Instant now;
         private final ClusterIdTemplate template;
         private final TopologyType topology;
-        private final List<View> views = new ArrayList<>();
+        private final List<View> views;
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
         private final Optional<Map<String, SessionFacts>> sessions;
         private final List<String> warnings = new ArrayList<>();
@@ -214,6 +244,10 @@ public final class Planner {
         private Optional<Duration> recheckAfter = Optional.empty();
         private int eligible;
         private final Map<String, Integer> eligiblePerZone = new HashMap<>();
+        /** the nodes carrying our RR label (or index and cluster ID), in the snapshot's order */
+        private final List<View> reflectors = new ArrayList<>();
+        /** the other nodes this plan made targets; with {@link #reflectors}, every node that may end an RR */
+        private final List<View> promoted = new ArrayList<>();
         /** hierarchy: serving rack RRs their rack keeps; never taken as spines */
         private Set<View> rackKeepers = Set.of();
 
@@ -224,16 +258,79 @@ public final class Planner {
             this.topology = config.topologyType();
             // in the snapshot's order: sorting 100k names would cost more than the rest of a replan;
             // every choice below orders what it chooses from, and the output is sorted at the end
-            snapshot.nodes().forEach(node -> views.add(new View(node, config, template)));
+            this.views = new ArrayList<>(snapshot.nodes().size());
+            Map<String, String> shared = new HashMap<>();
+            Function<String, String> share = value -> {
+                String first = shared.putIfAbsent(value, value);
+                return first == null ? value : first;
+            };
+            Map<String, int[]> perZone = new HashMap<>();
+            int unzoned = 0;
+            for (NodeFacts node : snapshot.nodes()) {
+                View view = new View(node, config, template, share);
+                views.add(view);
+                boolean foreign = !view.reflector && view.clusterId != null;
+                view.role = foreign ? Role.FOREIGN : Role.CLIENT;
+                if (foreign) {
+                    warnings.add("node " + view.name() + " has a route reflector cluster ID but not our label "
+                            + config.routeReflectorLabelKey() + ": left alone");
+                    continue;
+                }
+                if (view.reflector) {
+                    reflectors.add(view);
+                }
+                if (view.eligible()) {
+                    eligible++;
+                    perZone.computeIfAbsent(view.zone, z -> new int[1])[0]++;
+                    if (view.zone.isEmpty() && !config.zoneLabel().isEmpty()) {
+                        unzoned++;
+                    }
+                }
+            }
+            perZone.forEach((zone, count) -> eligiblePerZone.put(zone, count[0]));
+            if (unzoned > 0) {
+                warnings.add(unzoned + " eligible node(s) have no " + config.zoneLabel()
+                        + " label; they form the zone \"\"");
+            }
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
             this.sessions = snapshot.sessions();
+        }
+
+        /** A patch that removes these keys. */
+        private static Map<String, String> removals(String... keys) {
+            Map<String, String> removals = new LinkedHashMap<>();
+            for (String key : keys) {
+                removals.put(key, null);
+            }
+            return Collections.unmodifiableMap(removals);
+        }
+
+        /** Makes a node a target RR of this plan. */
+        private void choose(View view) {
+            view.role = Role.TARGET;
+            if (!view.reflector) {
+                promoted.add(view);
+            }
+        }
+
+        /** Every node that is or may become an RR in this plan, with the given role. */
+        private List<View> withRole(Role role) {
+            List<View> found = new ArrayList<>();
+            for (List<View> list : List.of(reflectors, promoted)) {
+                for (View view : list) {
+                    if (view.role == role) {
+                        found.add(view);
+                    }
+                }
+            }
+            return found;
         }
 
         Plan run() {
             chooseTargets();
             resolveObsolete();
             assignIndexes();
-            List<View> targets = views.stream().filter(v -> v.role == Role.TARGET).toList();
+            List<View> targets = withRole(Role.TARGET);
             // Targets are eligible, hence alive, except when nothing is eligible and every RR is kept:
             // then clients go to the live ones only.
             List<View> live = targets.stream().filter(View::alive).toList();
@@ -244,42 +341,24 @@ public final class Planner {
                 case QUORUM -> Quorums.assign(views, serving, template, warnings);
                 case HIERARCHY -> Racks.assign(views, serving, template, warnings);
             };
-            targets = views.stream().filter(v -> v.role == Role.TARGET).toList(); // a rack without an ID drops out
-            List<PeerFacts> peers = desiredPeers(groups);
-            List<Step> steps = steps(peers);
+            targets = withRole(Role.TARGET); // a rack without an ID drops out
+            NodeWrites nodeWrites = nodeWrites();
+            List<PeerFacts> peers = desiredPeers(groups, nodeWrites.clientsPerGroup.keySet());
+            List<Step> steps = steps(nodeWrites, peers);
             decisions.sort(Comparator.comparing(Decision::node));
             warnings.sort(Comparator.naturalOrder());
-            return new Plan(steps, decisions, summary(targets, groups, peers), warnings, peers, recheckAfter);
+            return new Plan(steps, decisions, summary(targets, groups, peers, nodeWrites), warnings, peers,
+                    recheckAfter);
         }
 
         private void chooseTargets() {
-            int unzoned = 0;
-            for (View view : views) {
-                boolean foreign = !view.reflector && view.clusterId != null;
-                view.role = foreign ? Role.FOREIGN : Role.CLIENT;
-                if (foreign) {
-                    warnings.add("node " + view.name() + " has a route reflector cluster ID but not our label "
-                            + config.routeReflectorLabelKey() + ": left alone");
-                    continue;
-                }
-                if (view.eligible()) {
-                    eligible++;
-                    eligiblePerZone.merge(view.zone, 1, Integer::sum);
-                    if (view.zone.isEmpty() && !config.zoneLabel().isEmpty()) {
-                        unzoned++;
-                    }
-                }
-            }
-            if (unzoned > 0) {
-                warnings.add(unzoned + " eligible node(s) have no " + config.zoneLabel()
-                        + " label; they form the zone \"\"");
-            }
             boolean hierarchy = topology == TopologyType.HIERARCHY;
             if (eligible == 0) {
-                long kept = views.stream().filter(v -> v.reflector).peek(v -> {
-                    v.role = Role.TARGET;
+                reflectors.forEach(v -> {
+                    choose(v);
                     v.targetSpine = hierarchy && !isRackNow(v); // every RR keeps its tier
-                }).count();
+                });
+                int kept = reflectors.size();
                 warnings.add("no eligible node (Ready, schedulable, untainted, matching nodeSelector): keeping the "
                         + kept + " current route reflector(s) and changing nothing until nodes are eligible");
                 return;
@@ -292,8 +371,7 @@ public final class Planner {
                 computed = quorumTotal(computed);
                 unit = RouteReflectorConfig.QUORUM_SIZE;
             }
-            int serving = (int) views.stream()
-                    .filter(v -> v.reflector && v.eligible() && v.role != Role.FOREIGN && countedTier.test(v)).count();
+            int serving = (int) reflectors.stream().filter(v -> v.eligible() && countedTier.test(v)).count();
             // Hysteresis of one RR (one quorum): a cluster whose size sits on a ratio boundary would
             // otherwise add and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
             // Hierarchy spines group no clients by count, so they go without.
@@ -314,20 +392,20 @@ public final class Planner {
             // (e.g. of another topology) are candidates like clients, so new spines spread over racks
             Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
             Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
-            pick(seats, byKey(current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
+            pick(seats, byKey(reflectors, current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
                     v -> v.targetSpine = hierarchy);
             if (hierarchy) {
                 // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
-                int unfilled = total - (int) views.stream().filter(v -> v.role == Role.TARGET).count();
+                int unfilled = total - withRole(Role.TARGET).size();
                 if (unfilled > 0) {
-                    pick(Map.of("", unfilled), byKey(current, v -> ""), candidate, v -> "", "cluster", true,
+                    pick(Map.of("", unfilled), byKey(reflectors, current, v -> ""), candidate, v -> "", "cluster", true,
                             v -> v.targetSpine = true);
                 }
                 // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
-                if (views.stream().noneMatch(v -> v.role == Role.TARGET)) {
-                    first(views.stream().filter(v -> v.role == Role.CLIENT && v.eligible() && isRackNow(v)).toList(), 1)
+                if (withRole(Role.TARGET).isEmpty()) {
+                    first(reflectors.stream().filter(v -> v.role == Role.CLIENT && v.eligible() && isRackNow(v)).toList(), 1)
                             .forEach(v -> {
-                                v.role = Role.TARGET;
+                                choose(v);
                                 v.targetSpine = true;
                                 promoteReasons.put(v.name(), "no-spine");
                             });
@@ -341,7 +419,7 @@ public final class Planner {
          * in keep order); the others, e.g. the RRs of another topology, may become spines.
          */
         private Set<View> rackKeepers() {
-            Map<String, List<View>> byRack = byKey(this::isRackNow, v -> v.rack);
+            Map<String, List<View>> byRack = byKey(reflectors, this::isRackNow, v -> v.rack);
             Set<View> keepers = new HashSet<>();
             byRack.values().forEach(rrs -> {
                 rrs.sort(KEEP_ORDER);
@@ -385,15 +463,15 @@ public final class Planner {
             }
             perRack.replaceAll((rack, count) -> Math.min(count, config.reflectorsPerRack()));
             // a spine that is no longer needed drains instead of turning into a rack RR (no flapping between tiers)
-            pick(perRack, byKey(v -> v.reflector && !isSpineNow(v), v -> v.rack), v -> !v.reflector, v -> v.rack,
+            pick(perRack, byKey(reflectors, v -> !isSpineNow(v), v -> v.rack), v -> !v.reflector, v -> v.rack,
                     "rack", false,
                     v -> v.targetSpine = false);
         }
 
-        /** Eligible nodes not yet chosen, matching {@code filter}, grouped by {@code key}. */
-        private Map<String, List<View>> byKey(Predicate<View> filter, Function<View, String> key) {
+        /** The eligible nodes of {@code from} not yet chosen, matching {@code filter}, grouped by {@code key}. */
+        private static Map<String, List<View>> byKey(List<View> from, Predicate<View> filter, Function<View, String> key) {
             Map<String, List<View>> grouped = new TreeMap<>();
-            for (View view : views) {
+            for (View view : from) {
                 if (view.role == Role.CLIENT && view.eligible() && filter.test(view)) {
                     grouped.computeIfAbsent(key.apply(view), k -> new ArrayList<>()).add(view);
                 }
@@ -416,7 +494,7 @@ public final class Planner {
                 kept.sort(KEEP_ORDER);
                 int have = kept.size();
                 for (int i = 0; i < Math.min(want, have); i++) {
-                    kept.get(i).role = Role.TARGET;
+                    choose(kept.get(i));
                     racksTaken.add(kept.get(i).rack);
                     chosen.accept(kept.get(i));
                 }
@@ -430,12 +508,14 @@ public final class Planner {
             if (shortfall.isEmpty()) {
                 return; // the common case: no pass over the candidates at all
             }
-            Map<String, List<View>> candidates = byKey(v -> candidate.test(v) && shortfall.containsKey(key.apply(v)), key);
+            Map<String, List<View>> candidates = spreadOverRacks
+                    ? byKey(views, v -> candidate.test(v) && shortfall.containsKey(key.apply(v)), key)
+                    : first(candidate, key, shortfall);
             shortfall.forEach((group, missing) -> {
                 String reason = "below-target(" + (wanted.get(group) - missing) + "<" + wanted.get(group) + ")";
                 List<View> pool = candidates.getOrDefault(group, List.of());
-                for (View view : spreadOverRacks ? firstOnNewRacks(pool, missing, racksTaken) : first(pool, missing)) {
-                    view.role = Role.TARGET;
+                for (View view : spreadOverRacks ? firstOnNewRacks(pool, missing, racksTaken) : pool) {
+                    choose(view);
                     racksTaken.add(view.rack);
                     chosen.accept(view);
                     promoteReasons.put(view.name(), view.preferred ? reason + ",preferred" : reason);
@@ -462,18 +542,58 @@ public final class Planner {
             return chosen;
         }
 
-        /** The first {@code n} of {@code pool} in keep order, without sorting the whole zone. */
-        private static List<View> first(List<View> pool, int n) {
-            PriorityQueue<View> best = new PriorityQueue<>(KEEP_ORDER.reversed());
-            for (View view : pool) {
-                best.add(view);
-                if (best.size() > n) {
-                    best.poll(); // drops the last in keep order
+        /**
+         * Per key, the first {@code counts.get(key)} eligible nodes not yet chosen that match
+         * {@code candidate}, in keep order: one pass, no list of a zone's candidates, no sort of them.
+         */
+        private Map<String, List<View>> first(Predicate<View> candidate, Function<View, String> key,
+                Map<String, Integer> counts) {
+            Map<String, FirstInKeepOrder> best = new HashMap<>();
+            counts.forEach((k, n) -> best.put(k, new FirstInKeepOrder(n)));
+            for (View view : views) {
+                if (view.role == Role.CLIENT && view.eligible()) {
+                    FirstInKeepOrder first = best.get(key.apply(view));
+                    if (first != null && candidate.test(view)) {
+                        first.offer(view);
+                    }
                 }
             }
-            List<View> chosen = new ArrayList<>(best);
-            chosen.sort(KEEP_ORDER);
+            Map<String, List<View>> chosen = new HashMap<>();
+            best.forEach((k, first) -> chosen.put(k, first.inOrder()));
             return chosen;
+        }
+
+        /** The first {@code n} of {@code pool} in keep order, without sorting the whole pool. */
+        private static List<View> first(List<View> pool, int n) {
+            FirstInKeepOrder first = new FirstInKeepOrder(n);
+            pool.forEach(first::offer);
+            return first.inOrder();
+        }
+
+        /** Keeps the first {@code n} views offered, in keep order. */
+        private static final class FirstInKeepOrder {
+            private final int n;
+            /** the last kept in keep order at the head, to be dropped by a better one */
+            private final PriorityQueue<View> kept = new PriorityQueue<>(KEEP_ORDER.reversed());
+
+            FirstInKeepOrder(int n) {
+                this.n = n;
+            }
+
+            void offer(View view) {
+                if (kept.size() < n) {
+                    kept.add(view);
+                } else if (n > 0 && KEEP_ORDER.compare(view, kept.peek()) < 0) {
+                    kept.poll();
+                    kept.add(view);
+                }
+            }
+
+            List<View> inOrder() {
+                List<View> inOrder = new ArrayList<>(kept);
+                inOrder.sort(KEEP_ORDER);
+                return inOrder;
+            }
         }
 
         /**
@@ -482,16 +602,13 @@ public final class Planner {
          * reports sessions, has taken over its clients (its sessions Established: SessionFacts.verified).
          */
         private void resolveObsolete() {
-            List<View> obsolete = views.stream().filter(v -> v.reflector && v.role == Role.CLIENT).toList();
+            List<View> obsolete = reflectors.stream().filter(v -> v.role == Role.CLIENT).toList();
             if (obsolete.isEmpty()) {
                 return;
             }
             Duration longestWait = Duration.ZERO;
             List<String> unverified = new ArrayList<>();
-            for (View target : views) {
-                if (target.role != Role.TARGET) {
-                    continue;
-                }
+            for (View target : withRole(Role.TARGET)) {
                 boolean serving = target.clusterId != null && target.servingSince != null
                         && target.reflector;
                 Duration wait = serving ? Duration.between(now, target.servingSince.plus(config.removalDelay()))
@@ -504,6 +621,7 @@ public final class Planner {
                     unverified.add(target.name() + (facts == null ? " (no BGP status yet)" : " (sessions not all Established)"));
                 }
             }
+            unverified.sort(Comparator.naturalOrder());
             boolean timeServed = longestWait.isZero() || longestWait.isNegative();
             for (View view : obsolete) {
                 String why = view.eligible() ? demoteReasons.getOrDefault(view.name(), "not-needed")
@@ -534,7 +652,9 @@ public final class Planner {
         private void assignIndexes() {
             long capacity = topology == TopologyType.MULTI ? template.capacity() : Integer.MAX_VALUE;
             Set<Integer> used = new HashSet<>();
-            List<View> rrs = views.stream().filter(View::isRr).sorted(KEEP_ORDER).toList();
+            List<View> rrs = new ArrayList<>(withRole(Role.TARGET));
+            rrs.addAll(withRole(Role.DRAINING));
+            rrs.sort(KEEP_ORDER);
             List<View> needIndex = new ArrayList<>();
             for (View view : rrs) {
                 if (view.reflector && view.index >= 1 && view.index <= capacity && used.add(view.index)) {
@@ -565,9 +685,9 @@ public final class Planner {
                     : Selectors.equal(config.routeReflectorLabelKey(), config.routeReflectorLabelValue());
         }
 
-        private List<PeerFacts> desiredPeers(Map<String, List<Integer>> groups) {
+        private List<PeerFacts> desiredPeers(Map<String, List<Integer>> groups, Set<String> used) {
             List<PeerFacts> peers = new ArrayList<>();
-            boolean anyRr = views.stream().anyMatch(View::isRr);
+            boolean anyRr = !withRole(Role.TARGET).isEmpty() || !withRole(Role.DRAINING).isEmpty();
             if (!anyRr) {
                 return peers;
             }
@@ -582,8 +702,6 @@ public final class Planner {
                 peers.add(new PeerFacts(CLIENTS_PEER, "!(" + rr + ")", rr));
                 return peers;
             }
-            Set<String> used = new HashSet<>();
-            views.stream().filter(v -> v.targetGroup != null).forEach(v -> used.add(v.targetGroup));
             groups.forEach((group, members) -> {
                 if (used.contains(group)) {
                     peers.add(new PeerFacts(GROUP_PEER_PREFIX + group, Selectors.equal(Names.GROUP_LABEL, group),
@@ -611,45 +729,89 @@ public final class Planner {
             };
         }
 
-        private List<Step> steps(List<PeerFacts> peers) {
-            List<Step> dead = new ArrayList<>();
-            List<Step> label = new ArrayList<>();
-            List<Step> peerWrites = new ArrayList<>();
-            List<Step> serve = new ArrayList<>();
-            List<Step> move = new ArrayList<>();
-            List<Step> cleanup = new ArrayList<>();
-            List<Step> unserve = new ArrayList<>();
-            List<Step> unlabel = new ArrayList<>();
-            String rrKey = config.routeReflectorLabelKey();
-            List<Map<String, String>> reflectorLabels = new ArrayList<>();
+        /**
+         * What the nodes' side of a plan needs, gathered in one pass over every node: the node
+         * patches by phase, each live RR's labels after the plan, and the clients per group.
+         */
+        private static final class NodeWrites {
+            final List<Step> dead = new ArrayList<>();
+            final List<Step> label = new ArrayList<>();
+            final List<Step> serve = new ArrayList<>();
+            final List<Step> move = new ArrayList<>();
+            final List<Step> unserve = new ArrayList<>();
+            final List<Step> unlabel = new ArrayList<>();
+            final List<Map<String, String>> reflectorLabels = new ArrayList<>();
+            /** clients (and RRs demoted now) per target group; its keys are the groups in use */
+            final Map<String, int[]> clientsPerGroup = new HashMap<>();
+            int clients;
+        }
+
+        private NodeWrites nodeWrites() {
+            NodeWrites writes = new NodeWrites();
+            Map<String, String> moveReasons = new HashMap<>();
             for (View view : views) {
-                if (view.role == Role.FOREIGN || view.role == Role.CLIENT && isSettledClient(view)) {
-                    continue; // most nodes: nothing to write, and no maps to build for them
+                if (view.role == Role.FOREIGN) {
+                    continue;
                 }
-                Map<String, String> labels = view.facts.labels();
-                Map<String, String> annotations = view.facts.annotations();
+                if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
+                    writes.clients++;
+                    if (view.targetGroup != null) {
+                        writes.clientsPerGroup.computeIfAbsent(view.targetGroup, g -> new int[1])[0]++;
+                    }
+                }
+                if (view.role != Role.CLIENT) {
+                    nodeWrite(view, writes);
+                } else if (!isSettledClient(view)) {
+                    String reason = view.targetGroup == null ? "client"
+                            : moveReasons.computeIfAbsent(view.targetGroup, g -> "client of group " + g);
+                    if (!view.reflector && view.clusterId == null && !view.bookkeeping) {
+                        // most moves: a plain client changing group; no maps to diff
+                        writes.move.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
+                                view.targetGroup), Map.of(), reason));
+                    } else {
+                        Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
+                        Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
+                        writes.move.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
+                    }
+                }
+            }
+            for (List<Step> phase : List.of(writes.dead, writes.label, writes.serve, writes.move, writes.unserve,
+                    writes.unlabel)) {
+                ByName.sort(phase, step -> ((Step.PatchNode) step).node()); // the same whatever the snapshot's order
+            }
+            return writes;
+        }
+
+        /** The labels we manage as a client wants them: no RR label, no index, its target group. */
+        private Map<String, String> clientLabels(View view) {
+            Map<String, String> want = new LinkedHashMap<>();
+            want.put(config.routeReflectorLabelKey(), null);
+            want.put(Names.RR_INDEX_LABEL, null);
+            want.put(Names.GROUP_LABEL, view.targetGroup);
+            return want;
+        }
+
+        /** The patches of an RR of this plan (target, draining or demoted now). */
+        private void nodeWrite(View view, NodeWrites writes) {
+            Map<String, String> labels = view.facts.labels();
+            Map<String, String> annotations = view.facts.annotations();
+            Map<String, String> labelDiff;
+            Map<String, String> annotationDiff;
+            if (view.isRr()) {
+                String clusterId = targetClusterId(view);
                 Map<String, String> wantLabels = new LinkedHashMap<>();
+                wantLabels.put(config.routeReflectorLabelKey(), config.routeReflectorLabelValue());
+                wantLabels.put(Names.RR_INDEX_LABEL, String.valueOf(view.targetIndex));
+                wantLabels.put(Names.GROUP_LABEL, null);
                 Map<String, String> wantAnnotations = new LinkedHashMap<>();
-                if (view.isRr()) {
-                    String clusterId = targetClusterId(view);
-                    wantLabels.put(rrKey, config.routeReflectorLabelValue());
-                    wantLabels.put(Names.RR_INDEX_LABEL, String.valueOf(view.targetIndex));
-                    wantLabels.put(Names.GROUP_LABEL, null);
-                    wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId);
-                    boolean keepsServing = Objects.equals(clusterId, view.clusterId) && view.servingSince != null;
-                    wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
-                            clusterId == null ? null
-                                    : keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
-                } else {
-                    wantLabels.put(rrKey, null);
-                    wantLabels.put(Names.RR_INDEX_LABEL, null);
-                    wantLabels.put(Names.GROUP_LABEL, view.targetGroup);
-                    wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, null);
-                    wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION, null);
-                }
-                Map<String, String> labelDiff = diff(labels, wantLabels);
-                Map<String, String> annotationDiff = diff(annotations, wantAnnotations);
-                if (view.isRr() && view.alive()) {
+                wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId);
+                boolean keepsServing = Objects.equals(clusterId, view.clusterId) && view.servingSince != null;
+                wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
+                        clusterId == null ? null
+                                : keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
+                labelDiff = diff(labels, wantLabels);
+                annotationDiff = diff(annotations, wantAnnotations);
+                if (view.alive()) {
                     Map<String, String> after = new HashMap<>(labels);
                     wantLabels.forEach((key, value) -> {
                         if (value == null) {
@@ -658,50 +820,54 @@ public final class Planner {
                             after.put(key, value);
                         }
                     });
-                    reflectorLabels.add(after);
-                } else if (view.role == Role.DEMOTE && view.alive()) {
-                    reflectorLabels.add(labels); // still serving until the end of this plan
+                    writes.reflectorLabels.add(after);
                 }
-                if (labelDiff.isEmpty() && annotationDiff.isEmpty()) {
-                    continue;
-                }
-                String name = view.name();
-                switch (view.role) {
-                    case TARGET, DRAINING -> {
-                        // a promoted client keeps its group (its sessions) until it serves with its cluster ID
-                        Map<String, String> leaveGroup = new LinkedHashMap<>();
-                        if (labelDiff.containsKey(Names.GROUP_LABEL)) {
-                            leaveGroup.put(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL));
-                        }
-                        if (!labelDiff.isEmpty()) {
-                            label.add(new Step.PatchNode(name, labelDiff, Map.of(), view.reflector ? "relabel" : "promote"));
-                        }
-                        if (!annotationDiff.isEmpty() || !leaveGroup.isEmpty()) {
-                            serve.add(new Step.PatchNode(name, leaveGroup, annotationDiff, "serve"));
-                        }
-                        if (!view.reflector) {
-                            decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
-                                    promoteReasons.getOrDefault(name, "needed")));
-                        }
-                    }
-                    case DEMOTE -> {
-                        String reason = demoteReasons.getOrDefault(name, "not-needed");
-                        decisions.add(new Decision(view.zone, "demote", name, "", reason));
-                        if (!view.alive()) {
-                            dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));
-                        } else {
-                            if (!annotationDiff.isEmpty()) {
-                                unserve.add(new Step.PatchNode(name, Map.of(), annotationDiff, "demote " + reason));
-                            }
-                            if (!labelDiff.isEmpty()) {
-                                unlabel.add(new Step.PatchNode(name, labelDiff, Map.of(), "demote " + reason));
-                            }
-                        }
-                    }
-                    default -> move.add(new Step.PatchNode(name, labelDiff, annotationDiff,
-                            view.targetGroup == null ? "client" : "client of group " + view.targetGroup));
+            } else {
+                labelDiff = diff(labels, clientLabels(view));
+                annotationDiff = diff(annotations, CLIENT_ANNOTATIONS);
+                if (view.alive()) {
+                    writes.reflectorLabels.add(labels); // still serving until the end of this plan
                 }
             }
+            if (labelDiff.isEmpty() && annotationDiff.isEmpty()) {
+                return;
+            }
+            String name = view.name();
+            if (view.isRr()) {
+                // a promoted client keeps its group (its sessions) until it serves with its cluster ID
+                Map<String, String> leaveGroup = new LinkedHashMap<>();
+                if (labelDiff.containsKey(Names.GROUP_LABEL)) {
+                    leaveGroup.put(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL));
+                }
+                if (!labelDiff.isEmpty()) {
+                    writes.label.add(new Step.PatchNode(name, labelDiff, Map.of(), view.reflector ? "relabel" : "promote"));
+                }
+                if (!annotationDiff.isEmpty() || !leaveGroup.isEmpty()) {
+                    writes.serve.add(new Step.PatchNode(name, leaveGroup, annotationDiff, "serve"));
+                }
+                if (!view.reflector) {
+                    decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
+                            promoteReasons.getOrDefault(name, "needed")));
+                }
+                return;
+            }
+            String reason = demoteReasons.getOrDefault(name, "not-needed");
+            decisions.add(new Decision(view.zone, "demote", name, "", reason));
+            if (!view.alive()) {
+                writes.dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));
+                return;
+            }
+            if (!annotationDiff.isEmpty()) {
+                writes.unserve.add(new Step.PatchNode(name, Map.of(), annotationDiff, "demote " + reason));
+            }
+            if (!labelDiff.isEmpty()) {
+                writes.unlabel.add(new Step.PatchNode(name, labelDiff, Map.of(), "demote " + reason));
+            }
+        }
+
+        private List<Step> steps(NodeWrites writes, List<PeerFacts> peers) {
+            List<Step> peerWrites = new ArrayList<>();
+            List<Step> cleanup = new ArrayList<>();
             Set<String> wanted = new HashSet<>();
             for (PeerFacts peer : peers) {
                 wanted.add(peer.name());
@@ -709,7 +875,8 @@ public final class Planner {
                 if (observed == null) {
                     peerWrites.add(new Step.CreatePeer(peer, "topology"));
                 } else if (!observed.equals(peer)) {
-                    if (!observed.nodeSelector().equals(peer.nodeSelector()) || widens(observed, peer, reflectorLabels)) {
+                    if (!observed.nodeSelector().equals(peer.nodeSelector())
+                            || widens(observed, peer, writes.reflectorLabels)) {
                         peerWrites.add(new Step.UpdatePeer(peer, "topology"));
                     } else {
                         // Narrowing drops RRs the clients still use: first peer with old and new RRs
@@ -723,28 +890,22 @@ public final class Planner {
             }
             observedPeers.keySet().stream().filter(name -> !wanted.contains(name))
                     .forEach(name -> cleanup.add(new Step.DeletePeer(name, "obsolete")));
-            for (List<Step> phase : List.of(dead, label, serve, move, unserve, unlabel)) {
-                phase.sort(BY_NODE); // node patches: deterministic whatever the snapshot's order
-            }
             List<Step> steps = new ArrayList<>();
-            steps.addAll(dead);
-            steps.addAll(label);
+            steps.addAll(writes.dead);
+            steps.addAll(writes.label);
             steps.addAll(peerWrites);
-            steps.addAll(serve);
-            steps.addAll(move);
+            steps.addAll(writes.serve);
+            steps.addAll(writes.move);
             steps.addAll(cleanup);
-            steps.addAll(unserve);
-            steps.addAll(unlabel);
+            steps.addAll(writes.unserve);
+            steps.addAll(writes.unlabel);
             return steps;
         }
 
         /** A client that already carries exactly what a client wants: the diff below would be empty. */
-        private boolean isSettledClient(View view) {
-            Map<String, String> labels = view.facts.labels();
-            Map<String, String> annotations = view.facts.annotations();
-            return !view.reflector && view.clusterId == null && Objects.equals(view.group, view.targetGroup)
-                    && !labels.containsKey(Names.RR_INDEX_LABEL)
-                    && !annotations.containsKey(Names.SERVING_SINCE_ANNOTATION);
+        private static boolean isSettledClient(View view) {
+            return !view.reflector && view.clusterId == null && !view.bookkeeping
+                    && Objects.equals(view.group, view.targetGroup);
         }
 
         /** Whether every live RR the observed peer selects is still selected by the desired one. */
@@ -775,10 +936,11 @@ public final class Planner {
             return changes;
         }
 
-        private PlanSummary summary(List<View> targets, Map<String, List<Integer>> groups, List<PeerFacts> peers) {
+        private PlanSummary summary(List<View> targets, Map<String, List<Integer>> groups, List<PeerFacts> peers,
+                NodeWrites writes) {
             Map<String, Integer> actual = new TreeMap<>();
-            for (View view : views) {
-                if (view.reflector && view.clusterId != null) {
+            for (View view : reflectors) {
+                if (view.clusterId != null) {
                     actual.merge(view.zone, 1, Integer::sum);
                 }
             }
@@ -788,27 +950,11 @@ public final class Planner {
                 clients.put(t.name(), 0);
                 byIndex.put(t.targetIndex, t.name());
             });
-            int clientCount = 0;
-            Map<String, int[]> perGroup = new HashMap<>();
-            for (View view : views) {
-                if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
-                    continue;
-                }
-                clientCount++;
-                if (view.targetGroup != null) {
-                    int[] count = perGroup.get(view.targetGroup);
-                    if (count == null) {
-                        count = new int[1];
-                        perGroup.put(view.targetGroup, count);
-                    }
-                    count[0]++;
-                }
-            }
             // a group's clients peer with each of its RRs; in single every client with every RR
-            perGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
+            writes.clientsPerGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
                     .forEach(rr -> clients.merge(rr, count[0], Integer::sum)));
             if (topology == TopologyType.SINGLE) {
-                int all = clientCount;
+                int all = writes.clients;
                 targets.forEach(t -> clients.put(t.name(), all));
             }
             Map<String, Integer> desired = new TreeMap<>();

@@ -18,8 +18,20 @@ public sealed interface Step {
             implements Step {
         public PatchNode {
             Objects.requireNonNull(node, "node");
-            labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
-            annotations = Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+            labels = frozen(labels);
+            annotations = frozen(annotations);
+        }
+
+        /** An unmodifiable copy that keeps null values (removals) and the order; plans make many of these. */
+        private static Map<String, String> frozen(Map<String, String> map) {
+            if (map.isEmpty()) {
+                return Map.of();
+            }
+            if (map.size() == 1) {
+                Map.Entry<String, String> only = map.entrySet().iterator().next();
+                return Collections.singletonMap(only.getKey(), only.getValue());
+            }
+            return Collections.unmodifiableMap(new LinkedHashMap<>(map));
         }
 
         @Override
