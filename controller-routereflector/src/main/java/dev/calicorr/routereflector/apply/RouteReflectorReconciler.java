@@ -4,10 +4,9 @@ import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.LiveCluster;
-import dev.calicorr.routereflector.kube.NodeFactsReader;
+import dev.calicorr.routereflector.kube.NodeFactsCache;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
-import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -24,7 +23,6 @@ import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,6 +51,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     private static final Duration MIN_RECHECK = Duration.ofMillis(200);
 
     private final Indexer<V1Node> nodes;
+    private final NodeFactsCache nodeFacts = new NodeFactsCache();
     private final Indexer<BgpPeer> peers;
     private final Supplier<RouteReflectorConfig> config;
     private final StepExecutor executor;
@@ -151,11 +150,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     }
 
     private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions) {
-        List<NodeFacts> nodeFacts = new ArrayList<>(nodeList.size());
-        for (V1Node node : nodeList) {
-            nodeFacts.add(NodeFactsReader.read(node));
-        }
-        return new ClusterSnapshot(nodeFacts, LiveCluster.owned(peers.list()), sessions.forPlanner());
+        return new ClusterSnapshot(nodeFacts.facts(nodeList), LiveCluster.owned(peers.list()), sessions.forPlanner());
     }
 
     private int apply(Plan plan) throws ApiUnavailableException, StepExecutor.StepFailedException {
