@@ -94,7 +94,7 @@ final class ClientGroups {
     /**
      * Even split of one zone's clients over its groups, keeping current members within the share
      * (the first by name when a group has more). Clients come in any order; the result does not
-     * depend on it, and only the clients that move are sorted.
+     * depend on it: only the clients that move are sorted, by their names' hash codes.
      */
     static void fill(List<View> clients, List<String> zoneGroups) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
@@ -119,7 +119,7 @@ final class ClientGroups {
                 members[0] = cap;
             }
         }
-        ByName.sort(unassigned, View::name);
+        ByName.sortByNameHash(unassigned, View::name); // any fixed order spreads them; a cheap one
         int[] sizes = zoneGroups.stream().mapToInt(g -> count.get(g)[0]).toArray();
         for (View client : unassigned) {
             int smallest = 0;

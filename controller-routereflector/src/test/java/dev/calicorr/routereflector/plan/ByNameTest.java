@@ -53,6 +53,35 @@ class ByNameTest {
     }
 
     @Test
+    void namesAfterTheFirstFewSharingLessOfTheirStartSortAsStrings() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            names.add(i < 100 ? "worker-pool-a-" + i : i < 900 ? "worker-" + i : "w" + i);
+        }
+        assertSortsLikeStrings(names); // in this order: the first names share a longer start than all do
+    }
+
+    @Test
+    void theNameHashOrderIsTheSameWhateverTheOrderItemsComeIn() {
+        List<String> names = shuffled(20_000, 3, i -> "node-" + i);
+        names.add("Aa"); // "Aa" and "BB" have the same hash code: ordered by name
+        names.add("BB");
+        List<Item> items = new ArrayList<>();
+        names.forEach(name -> items.add(new Item(name, items.size())));
+        List<Item> reversed = new ArrayList<>(items);
+        Collections.reverse(reversed);
+        ByName.sortByNameHash(items, Item::name);
+        ByName.sortByNameHash(reversed, Item::name);
+        assertEquals(items, reversed);
+        for (int i = 1; i < items.size(); i++) {
+            String before = items.get(i - 1).name();
+            String after = items.get(i).name();
+            int byHash = Integer.compareUnsigned(before.hashCode(), after.hashCode());
+            assertEquals(true, byHash < 0 || byHash == 0 && before.compareTo(after) < 0, before + " before " + after);
+        }
+    }
+
+    @Test
     void randomNamesOfAnyLatin1AndOtherCharactersSortAsStrings() {
         Random random = new Random(42);
         for (int round = 0; round < 20; round++) {
