@@ -114,22 +114,28 @@ final class ClientGroups {
             int[] members = count.get(group);
             if (members[0] > cap) { // rare: the first cap by name stay, the others move
                 List<View> over = new ArrayList<>(clients.stream().filter(c -> group.equals(c.targetGroup)).toList());
-                ByName.sort(over, View::name);
+                over.sort(Comparator.comparing(View::name));
                 unassigned.addAll(over.subList(cap, over.size()));
                 members[0] = cap;
             }
         }
-        ByName.sortByNameHash(unassigned, View::name); // any fixed order spreads them; a cheap one
+        // any fixed order spreads them; the hash order is cheap, and the views are written in their own order
+        int[] hashes = unassigned.stream().mapToInt(View::nameHash).toArray();
+        int[] order = ByName.byNameHash(hashes, i -> unassigned.get(i).name);
         int[] sizes = zoneGroups.stream().mapToInt(g -> count.get(g)[0]).toArray();
-        for (View client : unassigned) {
+        int[] groupOf = new int[unassigned.size()];
+        for (int index : order) {
             int smallest = 0;
             for (int g = 1; g < sizes.length; g++) {
                 if (sizes[g] < sizes[smallest]) {
                     smallest = g;
                 }
             }
-            client.targetGroup = zoneGroups.get(smallest);
+            groupOf[index] = smallest;
             sizes[smallest]++;
+        }
+        for (int i = 0; i < groupOf.length; i++) {
+            unassigned.get(i).targetGroup = zoneGroups.get(groupOf[i]);
         }
     }
 

@@ -99,6 +99,8 @@ public final class Planner {
         boolean targetSpine;
         /** quorum: the quorum; hierarchy: the rack's number (0 for spines); the index in the cluster ID */
         int targetCluster;
+        private int nameHash;
+        private boolean nameHashed;
 
         View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template, Function<String, String> shared) {
             this.facts = facts;
@@ -129,6 +131,15 @@ public final class Planner {
 
         String name() {
             return name;
+        }
+
+        /** The name's hash code, kept here: reading it from the name itself is a cache miss per node. */
+        int nameHash() {
+            if (!nameHashed) {
+                nameHash = name.hashCode();
+                nameHashed = true;
+            }
+            return nameHash;
         }
 
         boolean eligible() {
@@ -212,6 +223,10 @@ public final class Planner {
             }
         }
         return draining;
+    }
+
+    private static String node(Step patch) {
+        return ((Step.PatchNode) patch).node();
     }
 
     /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */
@@ -749,6 +764,7 @@ public final class Planner {
         private NodeWrites nodeWrites() {
             NodeWrites writes = new NodeWrites();
             Map<String, String> moveReasons = new HashMap<>();
+            List<View> moved = new ArrayList<>();
             for (View view : views) {
                 if (view.role == Role.FOREIGN) {
                     continue;
@@ -762,22 +778,30 @@ public final class Planner {
                 if (view.role != Role.CLIENT) {
                     nodeWrite(view, writes);
                 } else if (!isSettledClient(view)) {
-                    String reason = view.targetGroup == null ? "client"
-                            : moveReasons.computeIfAbsent(view.targetGroup, g -> "client of group " + g);
-                    if (!view.reflector && view.clusterId == null && !view.bookkeeping) {
-                        // most moves: a plain client changing group; no maps to diff
-                        writes.move.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
-                                view.targetGroup), Map.of(), reason));
-                    } else {
-                        Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
-                        Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
-                        writes.move.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
-                    }
+                    moved.add(view);
                 }
             }
-            for (List<Step> phase : List.of(writes.dead, writes.label, writes.serve, writes.move, writes.unserve,
-                    writes.unlabel)) {
-                ByName.sort(phase, step -> ((Step.PatchNode) step).node()); // the same whatever the snapshot's order
+            int[] hashes = new int[moved.size()];
+            for (int i = 0; i < hashes.length; i++) {
+                View view = moved.get(i);
+                hashes[i] = view.nameHash();
+                String reason = view.targetGroup == null ? "client"
+                        : moveReasons.computeIfAbsent(view.targetGroup, g -> "client of group " + g);
+                if (!view.reflector && view.clusterId == null && !view.bookkeeping) {
+                    // most moves: a plain client changing group; no maps to diff
+                    writes.move.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
+                            view.targetGroup), Map.of(), reason, true));
+                } else {
+                    Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
+                    Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
+                    // a client's bookkeeping cleaned; an RR left without an index or rack ID stays in order
+                    writes.move.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason, !view.reflector));
+                }
+            }
+            // the same order whatever the snapshot's
+            ByName.forListing(writes.move, hashes, Planner::node);
+            for (List<Step> phase : List.of(writes.dead, writes.label, writes.serve, writes.unserve, writes.unlabel)) {
+                ByName.forListing(phase, phase.stream().mapToInt(step -> node(step).hashCode()).toArray(), Planner::node);
             }
             return writes;
         }
