@@ -52,7 +52,6 @@ public final class RouteReflectorReconciler implements Reconciler {
 
     private final Indexer<V1Node> nodes;
     private final NodeFactsCache nodeFacts = new NodeFactsCache();
-    private final ConcurrentSteps concurrentSteps = new ConcurrentSteps();
     private final Indexer<BgpPeer> peers;
     private final Supplier<RouteReflectorConfig> config;
     private final StepExecutor executor;
@@ -161,37 +160,19 @@ public final class RouteReflectorReconciler implements Reconciler {
         Map<String, String> writtenNodes = new HashMap<>();
         Map<String, String> writtenPeers = new HashMap<>();
         Set<String> deletedPeers = new HashSet<>();
-        ConcurrentSteps.Written record = (step, result) -> {
-            if (result instanceof V1Node node) {
-                writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
-            } else if (result instanceof BgpPeer peer) {
-                writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
-            } else if (step instanceof Step.DeletePeer delete) {
-                deletedPeers.add(delete.name());
-            }
-        };
-        ConcurrentSteps.Runner run = step -> {
-            stepHook.beforeStep(step);
-            return executor.execute(step);
-        };
-        List<Step> steps = plan.steps();
         int written = 0;
         try {
-            for (int i = 0; i < steps.size(); ) {
-                Step step = steps.get(i);
-                if (step.concurrent()) {
-                    int end = i + 1;
-                    while (end < steps.size() && steps.get(end).concurrent()) {
-                        end++;
-                    }
-                    written += concurrentSteps.run(steps.subList(i, end), run, record);
-                    i = end;
-                } else {
-                    stepHook.beforeStep(step);
-                    reportRestore(step);
-                    record.accept(step, executor.execute(step));
-                    written++;
-                    i++;
+            for (Step step : plan.steps()) {
+                stepHook.beforeStep(step);
+                reportRestore(step);
+                KubernetesObject result = executor.execute(step);
+                written++;
+                if (result instanceof V1Node node) {
+                    writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
+                } else if (result instanceof BgpPeer peer) {
+                    writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
+                } else if (step instanceof Step.DeletePeer delete) {
+                    deletedPeers.add(delete.name());
                 }
             }
         } finally {

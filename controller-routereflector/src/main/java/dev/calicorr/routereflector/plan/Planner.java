@@ -790,12 +790,11 @@ public final class Planner {
                 if (!view.reflector && view.clusterId == null && !view.bookkeeping) {
                     // most moves: a plain client changing group; no maps to diff
                     writes.move.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
-                            view.targetGroup), Map.of(), reason, true));
+                            view.targetGroup), Map.of(), reason));
                 } else {
                     Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
                     Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
-                    // a client's bookkeeping cleaned; an RR left without an index or rack ID stays in order
-                    writes.move.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason, !view.reflector));
+                    writes.move.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
                 }
             }
             // the same order whatever the snapshot's

@@ -6,36 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
-/**
- * One API write of a plan. The applier executes a plan's steps in order; every prefix is safe.
- * Consecutive {@linkplain #concurrent() concurrent} steps may also run side by side.
- */
+/** One API write of a plan. The applier executes a plan's steps in order; every prefix is safe. */
 public sealed interface Step {
 
     String reason();
 
-    /** Whether this step may run beside the concurrent steps next to it: any subset of them is safe. */
-    default boolean concurrent() {
-        return false;
-    }
-
     /**
      * A JSON merge patch of a node's labels and annotations we manage; a null value removes the key.
-     *
-     * @param concurrent a client's move: it writes only that client, every group it may move
-     *                   between is served already, so the moves of a plan are independent
      */
-    record PatchNode(String node, Map<String, String> labels, Map<String, String> annotations, String reason,
-            boolean concurrent) implements Step {
+    record PatchNode(String node, Map<String, String> labels, Map<String, String> annotations, String reason)
+            implements Step {
         public PatchNode {
             Objects.requireNonNull(node, "node");
             labels = frozen(labels);
             annotations = frozen(annotations);
-        }
-
-        /** A step that runs in its place in the plan's order. */
-        public PatchNode(String node, Map<String, String> labels, Map<String, String> annotations, String reason) {
-            this(node, labels, annotations, reason, false);
         }
 
         /** An unmodifiable copy that keeps null values (removals) and the order; plans make many of these. */

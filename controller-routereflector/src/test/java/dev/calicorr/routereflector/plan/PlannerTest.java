@@ -57,22 +57,6 @@ class PlannerTest {
                 .collect(Collectors.groupingBy(n -> n.labels().get("topology.kubernetes.io/zone"), Collectors.counting()));
     }
 
-    @Test
-    void onlyClientMovesMayRunSideBySideAndTheyComeInOneRun() {
-        RouteReflectorConfig config = RouteReflectorConfig.builder().ratio(0.05).min(3).max(10)
-                .topologyType(TopologyType.MULTI).removalDelay(Duration.ofSeconds(60)).build();
-        Plan plan = Planner.plan(new ClusterSnapshot(nodes(200, "a", "b", "c"), List.of()), config, T0);
-        List<Step> concurrent = plan.steps().stream().filter(Step::concurrent).toList();
-        assertThat(concurrent).hasSize(200 - plan.summary().desiredTotal()).allSatisfy(step -> {
-            assertThat(step).isInstanceOf(Step.PatchNode.class);
-            assertThat(((Step.PatchNode) step).labels()).containsOnlyKeys(Names.GROUP_LABEL);
-        });
-        int first = plan.steps().indexOf(concurrent.get(0));
-        assertThat(plan.steps().subList(first, first + concurrent.size())).isEqualTo(concurrent);
-        assertThat(plan.steps().stream().filter(step -> !step.concurrent()))
-                .noneMatch(step -> step.reason().startsWith("client"));
-    }
-
     @ParameterizedTest(name = "{0} eligible, ratio {1}, min {2}, max {3} -> {4}")
     @CsvSource({"60,0.1,3,10,6", "60,0.005,3,10,3", "60,0.5,3,10,10", "2,0.5,3,10,2", "1000,0.005,3,10,5",
         "1000,0.0011,1,10,2", "7,1,1,100,7"})

@@ -5,16 +5,12 @@ import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.plan.Step;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 
 /**
- * Plans and applies step by step, as the controller does (runs of concurrent steps in a shuffled
- * order, as its writers may finish them), checking after every single step that
+ * Plans and applies step by step, as the controller does, checking after every single step that
  * no node that had a route reflector session lost its last one. (The node-to-node mesh only joins
  * nodes without a cluster ID, so it never adds a reflector session: the check holds for both.)
  * Above {@link #PER_STEP_LIMIT} nodes the check runs after the whole plan only, to stay fast.
@@ -31,7 +27,7 @@ public final class Convergence {
         Set<String> servedBefore = served(model);
         boolean perStep = model.nodes().size() <= PER_STEP_LIMIT;
         int i = 0;
-        for (Step step : inSomeApplyOrder(plan.steps())) {
+        for (Step step : plan.steps()) {
             model.apply(step);
             i++;
             if (perStep || i == plan.steps().size()) {
@@ -39,24 +35,6 @@ public final class Convergence {
             }
         }
         return plan;
-    }
-
-    /**
-     * The steps with each run of concurrent ones shuffled: the applier writes those side by side,
-     * so any subset of a run may be done when another step is checked. Seeded by the plan's size.
-     */
-    static List<Step> inSomeApplyOrder(List<Step> steps) {
-        List<Step> order = new ArrayList<>(steps);
-        Random random = new Random(steps.size());
-        for (int start = 0; start < order.size(); start++) {
-            int end = start;
-            while (end < order.size() && order.get(end).concurrent()) {
-                end++;
-            }
-            Collections.shuffle(order.subList(start, end), random);
-            start = Math.max(start, end);
-        }
-        return order;
     }
 
     /** Re-plans until nothing is left to do (at most {@code rounds} plans); returns the rounds used. */
