@@ -4,6 +4,7 @@
 # cluster as it grows, shrinks and loses nodes. Ctrl-C stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")"
+hack/packages.sh
 hack/control-plane/build.sh >/dev/null
 mvn -B -q -ntp -DskipTests install
 mvn -B -q -ntp -pl demo dependency:build-classpath -Dmdep.outputFile=target/classpath.txt

@@ -112,7 +112,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static Path build(Path root) {
-        ProcessResult result = run(List.of("bash", root.resolve("hack/control-plane/build.sh").toString()), root,
+        ProcessResult result = Commands.run(List.of("bash", root.resolve("hack/control-plane/build.sh").toString()), root,
                 Duration.ofMinutes(30));
         if (!result.ok()) {
             throw new ControlPlaneException("hack/control-plane/build.sh failed (exit " + result.exitCode() + "):\n"
@@ -193,9 +193,13 @@ public final class ControlPlane implements AutoCloseable {
         startApiServer();
     }
 
-    /** (Re)applies the CRDs of {@code deploy/crds/} (a kustomization) and waits until they are established. */
+    /**
+     * (Re)applies the CRDs of {@code deploy/crds/} (a kustomization) and waits until they are established.
+     * Server-side, so it also puts ours back over another version's (the real-BGP harness runs Calico's
+     * own for its tests).
+     */
     public void installCrds() {
-        kubectlOrFail("apply", "-k", repoRoot.resolve("deploy/crds").toString());
+        kubectlOrFail("apply", "--server-side", "--force-conflicts", "-k", repoRoot.resolve("deploy/crds").toString());
         kubectlOrFail("wait", "--for", "condition=established", "--timeout", "60s", "crd", "--all");
     }
 
@@ -373,7 +377,7 @@ public final class ControlPlane implements AutoCloseable {
         command.add("--kubeconfig");
         command.add(adminKubeconfig().toString());
         command.addAll(List.of(args));
-        return run(command, repoRoot, Duration.ofMinutes(2));
+        return Commands.run(command, repoRoot, Duration.ofMinutes(2));
     }
 
     private ProcessResult kubectlOrFail(String... args) {
@@ -455,30 +459,6 @@ public final class ControlPlane implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-        }
-    }
-
-    static ProcessResult run(List<String> command, Path dir, Duration timeout) {
-        try {
-            Path out = Files.createTempFile("cmd", ".out");
-            Path err = Files.createTempFile("cmd", ".err");
-            try {
-                Process process = new ProcessBuilder(command).directory(dir.toFile())
-                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    throw new ControlPlaneException(String.join(" ", command) + " timed out after " + timeout);
-                }
-                return new ProcessResult(process.exitValue(), Files.readString(out), Files.readString(err));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new ControlPlaneException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ControlPlaneException("interrupted running " + command.get(0), e);
         }
     }
 

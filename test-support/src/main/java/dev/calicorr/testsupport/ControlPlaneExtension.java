@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 public final class ControlPlaneExtension implements BeforeEachCallback, ParameterResolver, TestWatcher {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ControlPlaneExtension.class);
 
-    private static ControlPlane controlPlane(ExtensionContext context) {
+    /** The test JVM's control plane, started on first use; for extensions that build on it. */
+    public static ControlPlane controlPlane(ExtensionContext context) {
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("plane", key -> new Resource(
                 ControlPlane.start(Paths.get("target", "control-plane"))), Resource.class).plane;
     }

@@ -44,6 +44,7 @@ public final class SimulatedNodes {
     public static final class NodeBuilder {
         private final String name;
         private final Map<String, String> labels = new LinkedHashMap<>();
+        private final Map<String, String> annotations = new LinkedHashMap<>();
         private final List<V1Taint> taints = new ArrayList<>();
         private boolean ready = true;
         private boolean unschedulable;
@@ -54,12 +55,21 @@ public final class SimulatedNodes {
             labels.put("kubernetes.io/os", "linux");
         }
 
+        public String name() {
+            return name;
+        }
+
         public NodeBuilder zone(String zone) {
             return label(ZONE_LABEL, zone);
         }
 
         public NodeBuilder label(String key, String value) {
             labels.put(key, value);
+            return this;
+        }
+
+        public NodeBuilder annotation(String key, String value) {
+            annotations.put(key, value);
             return this;
         }
 
@@ -80,7 +90,8 @@ public final class SimulatedNodes {
 
         V1Node object() {
             return new V1Node().apiVersion("v1").kind("Node")
-                    .metadata(new V1ObjectMeta().name(name).labels(labels))
+                    .metadata(new V1ObjectMeta().name(name).labels(labels)
+                            .annotations(annotations.isEmpty() ? null : annotations))
                     .spec(new V1NodeSpec().unschedulable(unschedulable ? Boolean.TRUE : null)
                             .taints(taints.isEmpty() ? null : taints));
         }

@@ -1,0 +1,193 @@
+package dev.calicorr.testsupport.bgp;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads every live node's BIRD table on a fixed period and measures route gaps: the time a live
+ * node went without a route to another live node's block that it had before. A pair whose route
+ * never arrived yet (a node that just joined) is no gap; a pair whose node or owner is not live is
+ * not counted. Also measures how long a live node that had an Established session went without any
+ * (with the mesh off, every session of a node is with a route reflector or between reflectors).
+ */
+public final class RouteSampler implements AutoCloseable {
+    private final BgpNetwork network;
+    private final Duration period;
+    private final Thread thread;
+    private final ExecutorService readers = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "route-sampler-read");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<String> seen = new HashSet<>();
+    private final Map<String, Instant> missingSince = new HashMap<>();
+    private final Set<String> hadSession = new HashSet<>();
+    private final Map<String, Instant> sessionlessSince = new HashMap<>();
+    private final List<String> gaps = new ArrayList<>();
+    private volatile boolean running = true;
+    private int samples;
+    private Duration longestGap = Duration.ZERO;
+    private String longestGapPair = "";
+    private Duration longestSessionless = Duration.ZERO;
+    private String longestSessionlessNode = "";
+
+    private RouteSampler(BgpNetwork network, Duration period) {
+        this.network = network;
+        this.period = period;
+        this.thread = new Thread(this::run, "route-sampler");
+        this.thread.setDaemon(true);
+    }
+
+    static RouteSampler start(BgpNetwork network, Duration period) {
+        RouteSampler sampler = new RouteSampler(network, period);
+        sampler.thread.start();
+        return sampler;
+    }
+
+    /** What was measured, with the gaps still open closed now. */
+    public record Report(int samples, Duration longestGap, String longestGapPair, List<String> gaps,
+            Duration longestSessionless, String longestSessionlessNode) {
+        @Override
+        public String toString() {
+            return samples + " samples; longest route gap " + longestGap.toMillis() + " ms"
+                    + (longestGapPair.isEmpty() ? "" : " (" + longestGapPair + ")") + ", " + gaps.size() + " gaps"
+                    + (gaps.isEmpty() ? "" : " e.g. " + gaps.subList(0, Math.min(5, gaps.size())))
+                    + "; longest without an Established session " + longestSessionless.toMillis() + " ms"
+                    + (longestSessionlessNode.isEmpty() ? "" : " (" + longestSessionlessNode + ")");
+        }
+    }
+
+    private void run() {
+        long next = System.nanoTime();
+        // bounded by close(); each round is bounded by BIRD's socket timeout
+        while (running) {
+            sampleOnce();
+            next += period.toNanos();
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            } else {
+                next = System.nanoTime();
+            }
+        }
+    }
+
+    private void sampleOnce() {
+        List<BgpNode> live = network.liveNodes();
+        Map<BgpNode, Future<BirdState>> reads = new HashMap<>();
+        for (BgpNode node : live) {
+            reads.put(node, readers.submit(node::state));
+        }
+        Map<String, BirdState> states = new HashMap<>();
+        for (Map.Entry<BgpNode, Future<BirdState>> read : reads.entrySet()) {
+            try {
+                states.put(read.getKey().name(), read.getValue().get(10, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                states.put(read.getKey().name(), null); // a live BIRD that does not answer has no routes for us
+            }
+        }
+        record(live, states, Instant.now());
+    }
+
+    private synchronized void record(List<BgpNode> live, Map<String, BirdState> states, Instant at) {
+        samples++;
+        Set<String> considered = new HashSet<>();
+        for (BgpNode node : live) {
+            BirdState state = states.get(node.name());
+            Set<String> prefixes = state == null ? Set.of() : state.prefixes();
+            for (BgpNode owner : live) {
+                if (owner == node) {
+                    continue;
+                }
+                String pair = node.name() + " -> " + owner.name();
+                considered.add(pair);
+                if (prefixes.contains(owner.block())) {
+                    seen.add(pair);
+                    closeGap(pair, at);
+                } else if (seen.contains(pair)) {
+                    missingSince.putIfAbsent(pair, at);
+                }
+            }
+            boolean established = state != null && !state.established().isEmpty();
+            if (established) {
+                hadSession.add(node.name());
+                closeSessionless(node.name(), at);
+            } else if (hadSession.contains(node.name())) {
+                sessionlessSince.putIfAbsent(node.name(), at);
+            }
+        }
+        for (String pair : List.copyOf(missingSince.keySet())) {
+            if (!considered.contains(pair)) {
+                closeGap(pair, at); // its node or owner went down: the gap ended with it
+            }
+        }
+        Set<String> liveNames = new HashSet<>();
+        live.forEach(n -> liveNames.add(n.name()));
+        for (String node : List.copyOf(sessionlessSince.keySet())) {
+            if (!liveNames.contains(node)) {
+                closeSessionless(node, at);
+            }
+        }
+    }
+
+    private void closeGap(String pair, Instant at) {
+        Instant since = missingSince.remove(pair);
+        if (since != null) {
+            Duration gap = Duration.between(since, at);
+            gaps.add(pair + " " + gap.toMillis() + " ms from " + since);
+            if (gap.compareTo(longestGap) > 0) {
+                longestGap = gap;
+                longestGapPair = pair;
+            }
+        }
+    }
+
+    private void closeSessionless(String node, Instant at) {
+        Instant since = sessionlessSince.remove(node);
+        if (since != null) {
+            Duration without = Duration.between(since, at);
+            if (without.compareTo(longestSessionless) > 0) {
+                longestSessionless = without;
+                longestSessionlessNode = node;
+            }
+        }
+    }
+
+    /** Stops sampling and reports; open gaps are closed at this moment. */
+    public Report stop() {
+        close();
+        synchronized (this) {
+            Instant now = Instant.now();
+            List.copyOf(missingSince.keySet()).forEach(pair -> closeGap(pair, now));
+            List.copyOf(sessionlessSince.keySet()).forEach(node -> closeSessionless(node, now));
+            return new Report(samples, longestGap, longestGapPair, List.copyOf(gaps), longestSessionless,
+                    longestSessionlessNode);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        readers.shutdownNow();
+    }
+}
