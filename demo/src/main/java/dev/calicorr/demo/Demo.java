@@ -27,11 +27,12 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The local demo: a real kube-apiserver and etcd on loopback, simulated nodes in three zones, the
  * kube-controllers host with the route reflector controller (as its least-privilege
- * ServiceAccount), and the topology following the cluster as it changes. {@code --keep-running}
- * leaves it up for your own kubectl; Ctrl-C stops everything cleanly.
+ * ServiceAccount), and the topology following the cluster as it changes. {@code --bgp} runs it on
+ * real BGP ({@link BgpDemo}); {@code --keep-running} leaves it up for your own kubectl; Ctrl-C stops
+ * everything cleanly.
  */
 public final class Demo {
-    private static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
+    static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(90);
 
     private final ControlPlane cp;
@@ -45,6 +46,7 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         boolean keepRunning = List.of(args).contains("--keep-running");
+        boolean bgp = List.of(args).contains("--bgp");
         int count = 60;
         for (String arg : args) {
             if (arg.startsWith("--nodes=")) {
@@ -62,7 +64,12 @@ public final class Demo {
             done.countDown();
         });
         System.out.println("  API " + cp.url() + "   kubeconfig " + cp.adminKubeconfig());
-        new Demo(cp).run(count, host);
+        Demo demo = new Demo(cp);
+        if (bgp) {
+            new BgpDemo(cp, demo).run(host, demo.section);
+        } else {
+            demo.run(count, host);
+        }
         if (keepRunning) {
             banner("still running: try  " + cp.binDir().resolve("kubectl") + " --kubeconfig " + cp.adminKubeconfig()
                     + " get bgppeers   (Ctrl-C stops)");
@@ -121,7 +128,7 @@ public final class Demo {
     }
 
     /** Waits until the planner, looking at the live cluster, has nothing left to do. */
-    private ClusterSnapshot converge() throws Exception {
+    ClusterSnapshot converge() throws Exception {
         RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
         Instant started = Instant.now();
         Thread.sleep(500); // let the controller see the change first
@@ -137,7 +144,7 @@ public final class Demo {
         throw new IllegalStateException("the topology did not converge within " + STEP_TIMEOUT);
     }
 
-    private void show(ClusterSnapshot snapshot) {
+    void show(ClusterSnapshot snapshot) {
         long reflectors = snapshot.nodes().stream().filter(n -> n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION))
                 .count();
         System.out.printf("  %d nodes, %d route reflectors, %d BGPPeers owned%n%n", snapshot.nodes().size(), reflectors,
@@ -151,7 +158,7 @@ public final class Demo {
                 "custom-columns=NAME:.metadata.name,NODE-SELECTOR:.spec.nodeSelector,PEER-SELECTOR:.spec.peerSelector");
     }
 
-    private void kubectl(String... args) {
+    void kubectl(String... args) {
         System.out.println("  $ kubectl " + String.join(" ", args).replace("\\", ""));
         var result = cp.kubectl(args);
         for (String line : (result.ok() ? result.stdout() : result.stderr()).split("\n")) {
@@ -159,7 +166,7 @@ public final class Demo {
         }
     }
 
-    private static void banner(String text) {
+    static void banner(String text) {
         System.out.println();
         System.out.println("==> " + text);
     }

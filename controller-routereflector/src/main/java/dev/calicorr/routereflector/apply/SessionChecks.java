@@ -5,6 +5,7 @@ import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.Responses;
 import dev.calicorr.core.plugin.ControllerContext;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.kube.CalicoLabels;
 import dev.calicorr.routereflector.kube.CalicoNodeStatus;
 import dev.calicorr.routereflector.kube.CalicoNodeStatusList;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
@@ -159,9 +160,9 @@ final class SessionChecks {
         }
     }
 
+    /** Ours by the managed-by label, also once Calico's own client rewrote the object (see {@link CalicoLabels}). */
     static boolean isOwned(CalicoNodeStatus status) {
-        Map<String, String> labels = status.getMetadata().getLabels();
-        return labels != null && Names.CONTROLLER_NAME.equals(labels.get(Names.MANAGED_BY_LABEL));
+        return Names.CONTROLLER_NAME.equals(CalicoLabels.of(status.getMetadata()).get(Names.MANAGED_BY_LABEL));
     }
 
     /** True: installed; false: not (or not readable); null: the API did not answer. */

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.Responses;
+import dev.calicorr.routereflector.kube.CalicoLabels;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.BgpPeerList;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
@@ -177,9 +178,9 @@ public final class StepExecutor {
     }
 
     /** Whether the controller may change or delete this peer. */
+    /** Ours by the managed-by label, also once Calico's own client rewrote the object (see {@link CalicoLabels}). */
     public static boolean isOwned(BgpPeer peer) {
-        Map<String, String> labels = peer.getMetadata().getLabels();
-        return labels != null && Names.CONTROLLER_NAME.equals(labels.get(Names.MANAGED_BY_LABEL));
+        return Names.CONTROLLER_NAME.equals(CalicoLabels.of(peer.getMetadata()).get(Names.MANAGED_BY_LABEL));
     }
 
     private static <T extends KubernetesObject> T check(KubernetesApiResponse<T> response, String what)

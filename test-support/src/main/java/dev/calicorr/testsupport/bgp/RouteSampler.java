@@ -33,13 +33,10 @@ public final class RouteSampler implements AutoCloseable {
     private final Map<String, Instant> missingSince = new HashMap<>();
     private final Set<String> hadSession = new HashSet<>();
     private final Map<String, Instant> sessionlessSince = new HashMap<>();
-    private final List<String> gaps = new ArrayList<>();
+    private final List<Gap> gaps = new ArrayList<>();
+    private final List<Gap> sessionless = new ArrayList<>();
     private volatile boolean running = true;
     private int samples;
-    private Duration longestGap = Duration.ZERO;
-    private String longestGapPair = "";
-    private Duration longestSessionless = Duration.ZERO;
-    private String longestSessionlessNode = "";
 
     private RouteSampler(BgpNetwork network, Duration period) {
         this.network = network;
@@ -54,16 +51,53 @@ public final class RouteSampler implements AutoCloseable {
         return sampler;
     }
 
-    /** What was measured, with the gaps still open closed now. */
-    public record Report(int samples, Duration longestGap, String longestGapPair, List<String> gaps,
-            Duration longestSessionless, String longestSessionlessNode) {
+    /**
+     * A time a live node went without something it had: a route to {@code owner}'s block, or (owner
+     * empty) any Established session.
+     */
+    public record Gap(String node, String owner, Instant since, Duration length) {
+        boolean involvesAny(Set<String> nodes) {
+            return nodes.contains(node) || nodes.contains(owner);
+        }
+
         @Override
         public String toString() {
-            return samples + " samples; longest route gap " + longestGap.toMillis() + " ms"
-                    + (longestGapPair.isEmpty() ? "" : " (" + longestGapPair + ")") + ", " + gaps.size() + " gaps"
-                    + (gaps.isEmpty() ? "" : " e.g. " + gaps.subList(0, Math.min(5, gaps.size())))
-                    + "; longest without an Established session " + longestSessionless.toMillis() + " ms"
-                    + (longestSessionlessNode.isEmpty() ? "" : " (" + longestSessionlessNode + ")");
+            return node + (owner.isEmpty() ? " without a session" : " -> " + owner) + " " + length.toMillis() + " ms from "
+                    + since;
+        }
+    }
+
+    /** What was measured, with the gaps still open closed now. */
+    public record Report(int samples, List<Gap> gaps, List<Gap> sessionless) {
+        public Duration longestGap() {
+            return longest(gaps, Set.of());
+        }
+
+        /** The longest route gap between two nodes neither of which is in {@code nodes}. */
+        public Duration longestGapExcept(Set<String> nodes) {
+            return longest(gaps, nodes);
+        }
+
+        public Duration longestSessionless() {
+            return longest(sessionless, Set.of());
+        }
+
+        public Duration longestSessionlessExcept(Set<String> nodes) {
+            return longest(sessionless, nodes);
+        }
+
+        private static Duration longest(List<Gap> gaps, Set<String> except) {
+            return gaps.stream().filter(g -> !g.involvesAny(except)).map(Gap::length).max(Duration::compareTo)
+                    .orElse(Duration.ZERO);
+        }
+
+        @Override
+        public String toString() {
+            List<Gap> byLength = gaps.stream().sorted((a, b) -> b.length().compareTo(a.length())).toList();
+            return samples + " samples; longest route gap " + longestGap().toMillis() + " ms, " + gaps.size() + " gaps"
+                    + (byLength.isEmpty() ? "" : ", longest " + byLength.subList(0, Math.min(5, byLength.size())))
+                    + "; longest without an Established session " + longestSessionless().toMillis() + " ms"
+                    + (sessionless.isEmpty() ? "" : " " + sessionless.subList(0, Math.min(3, sessionless.size())));
         }
     }
 
@@ -147,23 +181,15 @@ public final class RouteSampler implements AutoCloseable {
     private void closeGap(String pair, Instant at) {
         Instant since = missingSince.remove(pair);
         if (since != null) {
-            Duration gap = Duration.between(since, at);
-            gaps.add(pair + " " + gap.toMillis() + " ms from " + since);
-            if (gap.compareTo(longestGap) > 0) {
-                longestGap = gap;
-                longestGapPair = pair;
-            }
+            String[] ends = pair.split(" -> ");
+            gaps.add(new Gap(ends[0], ends[1], since, Duration.between(since, at)));
         }
     }
 
     private void closeSessionless(String node, Instant at) {
         Instant since = sessionlessSince.remove(node);
         if (since != null) {
-            Duration without = Duration.between(since, at);
-            if (without.compareTo(longestSessionless) > 0) {
-                longestSessionless = without;
-                longestSessionlessNode = node;
-            }
+            sessionless.add(new Gap(node, "", since, Duration.between(since, at)));
         }
     }
 
@@ -174,8 +200,7 @@ public final class RouteSampler implements AutoCloseable {
             Instant now = Instant.now();
             List.copyOf(missingSince.keySet()).forEach(pair -> closeGap(pair, now));
             List.copyOf(sessionlessSince.keySet()).forEach(node -> closeSessionless(node, now));
-            return new Report(samples, longestGap, longestGapPair, List.copyOf(gaps), longestSessionless,
-                    longestSessionlessNode);
+            return new Report(samples, List.copyOf(gaps), List.copyOf(sessionless));
         }
     }
 

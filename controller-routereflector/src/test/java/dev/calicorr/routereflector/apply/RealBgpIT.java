@@ -1,0 +1,238 @@
+package dev.calicorr.routereflector.apply;
+
+import static dev.calicorr.routereflector.apply.LiveChecks.RR;
+import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
+import static dev.calicorr.routereflector.apply.LiveChecks.await;
+import static dev.calicorr.routereflector.apply.LiveChecks.awaitConverged;
+import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
+import static dev.calicorr.routereflector.apply.LiveChecks.editSection;
+import static dev.calicorr.routereflector.apply.LiveChecks.meshOn;
+import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
+import static dev.calicorr.routereflector.apply.LiveChecks.observed;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.calicorr.core.runtime.Host;
+import dev.calicorr.routereflector.RouteReflectorPlugin;
+import dev.calicorr.routereflector.cli.Sessions;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.SimulatedNodes;
+import dev.calicorr.testsupport.bgp.BgpNetwork;
+import dev.calicorr.testsupport.bgp.BgpNode;
+import dev.calicorr.testsupport.bgp.BirdState;
+import dev.calicorr.testsupport.bgp.RealBgp;
+import dev.calicorr.testsupport.bgp.RouteSampler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every topology and its transitions judged by real routes: Calico's confd renders BIRD's config
+ * from what the controller writes, real BIRD sessions carry each node's pod block, and the
+ * node-to-node mesh really goes off ({@code manageNodeToNodeMesh}). Every node's table is sampled
+ * every 200 ms from each change until BGP has settled after the controller's last write: no live
+ * node may lack a route to another live node's block, and none may be without an Established
+ * session, at any sample. Each transition's longest gap also goes to
+ * {@code target/route-gaps.tsv} (the table in docs/testing.md).
+ */
+@RealBgp
+class RealBgpIT {
+    /** BGP timers and connection collisions, not CPU: sessions settle in 2–25 s after a change. */
+    private static final Duration BGP = Duration.ofSeconds(120);
+    private static final Duration SAMPLE = Duration.ofMillis(200);
+    /** After the controller's last write: BGP settled for this long, and at least {@link #TAIL} passed. */
+    private static final Duration QUIET = Duration.ofSeconds(5);
+    private static final Duration TAIL = Duration.ofSeconds(15);
+    private static final Path GAPS = Path.of("target", "route-gaps.tsv");
+    private static final int NODES = 24;
+
+    private final List<Host> hosts = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        Collections.reverse(hosts);
+        hosts.forEach(Host::close);
+    }
+
+    private static Map<String, Object> section(String topology, double ratio) {
+        Map<String, Object> section = new LinkedHashMap<>();
+        section.put("topologyType", topology);
+        section.put("ratio", ratio);
+        section.put("removalDelay", "3s");
+        section.put("manageNodeToNodeMesh", true);
+        return section;
+    }
+
+    private static List<SimulatedNodes.NodeBuilder> nodes(int count) {
+        return IntStream.range(0, count).mapToObj(i -> SimulatedNodes.node(String.format("node-%02d", i))
+                .zone(ZONES.get(i % ZONES.size()))
+                .label(RouteReflectorConfig.DEFAULT_RACK_LABEL, "rack-" + (i / ZONES.size()) % 4)).toList();
+    }
+
+    private Host startController(ControlPlane cp, Map<String, Object> section) throws Exception {
+        createConfiguration(cp, section);
+        Host host = newHost(cp, new RouteReflectorPlugin(), "it", Duration.ofSeconds(4));
+        hosts.add(host);
+        host.start();
+        return host;
+    }
+
+    /** The topology is in place, the mesh is off, every node has every route, and BGP has settled. */
+    private ClusterSnapshot converge(ControlPlane cp, BgpNetwork network, Map<String, Object> section)
+            throws Exception {
+        ClusterSnapshot snapshot = awaitConverged(cp, section, "first convergence");
+        await("the controller turns the node-to-node mesh off", () -> !meshOn(cp));
+        network.awaitFullRoutes(BGP);
+        network.awaitStable(QUIET, BGP);
+        return snapshot;
+    }
+
+    /** Real BIRD has exactly the sessions our model of calico-node gives the BGPPeers, none of them mesh. */
+    private static void assertSessionsAsPlanned(BgpNetwork network, ClusterSnapshot snapshot) throws IOException {
+        Sessions planned = Sessions.of(snapshot.nodes(), snapshot.ownedPeers());
+        for (BgpNode node : network.liveNodes()) {
+            BirdState state = node.state();
+            assertThat(state.established()).as("%s's Established sessions: %s", node, state.sessions())
+                    .hasSize(planned.of(node.name()).sessions())
+                    .noneMatch(s -> s.name().startsWith("Mesh_"));
+        }
+    }
+
+    /**
+     * Runs {@code change} with every node's routes sampled until BGP settled after the controller
+     * converged; records the gaps. A node whose cluster ID changes (promoted, demoted, or given
+     * another) has every BIRD session of its own restarted by BIRD (a peer's route reflection role is
+     * part of the session's config): its own routes go for that moment, whatever the controller does.
+     * The check is therefore on the gaps between nodes whose role stayed; the rest is recorded.
+     */
+    private Transition transition(String topology, String what, ControlPlane cp, BgpNetwork network,
+            Map<String, Object> section, ThrowingRunnable change) throws Exception {
+        Map<String, String> before = clusterIds(observed(cp));
+        RouteSampler.Report report;
+        ClusterSnapshot after;
+        try (RouteSampler sampler = network.sampleRoutes(SAMPLE)) {
+            change.run();
+            after = awaitConverged(cp, section, what);
+            Instant converged = Instant.now();
+            network.awaitStable(QUIET, BGP);
+            Duration left = TAIL.minus(Duration.between(converged, Instant.now()));
+            if (!left.isNegative()) {
+                Thread.sleep(left.toMillis());
+            }
+            report = sampler.stop();
+        }
+        Map<String, String> now = clusterIds(after);
+        Set<String> roleChanged = new TreeSet<>(before.keySet());
+        roleChanged.addAll(now.keySet());
+        roleChanged.removeIf(n -> Objects.equals(before.get(n), now.get(n)));
+        Transition transition = new Transition(topology, what, report, roleChanged);
+        transition.record();
+        return transition;
+    }
+
+    private static Map<String, String> clusterIds(ClusterSnapshot snapshot) {
+        Map<String, String> ids = new HashMap<>();
+        snapshot.nodes().stream().filter(n -> n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION))
+                .forEach(n -> ids.put(n.name(), n.annotations().get(Names.CLUSTER_ID_ANNOTATION)));
+        return ids;
+    }
+
+    /** One measured transition: its route gaps, and the nodes whose route reflection role changed in it. */
+    private record Transition(String topology, String what, RouteSampler.Report report, Set<String> roleChanged) {
+        Duration gapBetweenSteadyNodes() {
+            return report.longestGapExcept(roleChanged);
+        }
+
+        Duration sessionlessSteadyNode() {
+            return report.longestSessionlessExcept(roleChanged);
+        }
+
+        /** A row of {@code target/route-gaps.tsv}: topology, transition, gaps in ms (all pairs, steady pairs, no session). */
+        void record() throws IOException {
+            Files.createDirectories(GAPS.getParent());
+            Files.writeString(GAPS, String.join("\t", topology, what, String.valueOf(report.longestGap().toMillis()),
+                    String.valueOf(gapBetweenSteadyNodes().toMillis()), String.valueOf(sessionlessSteadyNode().toMillis()),
+                    "role changed: " + roleChanged, report.toString()) + "\n",
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+
+        void check(SoftAssertions softly) {
+            softly.assertThat(gapBetweenSteadyNodes()).as("%s / %s: longest route gap between nodes whose role stayed "
+                    + "(role changed: %s): %s", topology, what, roleChanged, report).isZero();
+            softly.assertThat(sessionlessSteadyNode()).as("%s / %s: longest time a node whose role stayed had no "
+                    + "Established session: %s", topology, what, report).isZero();
+        }
+    }
+
+    private static String anyReflector(ClusterSnapshot snapshot) {
+        return snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name).sorted()
+                .findFirst().orElseThrow();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"single", "multi", "quorum", "hierarchy"})
+    void everyTopologyCarriesEveryRouteWithTheMeshOffAndThroughItsTransitions(String topology, ControlPlane cp,
+            BgpNetwork network) throws Exception {
+        network.addNodes(nodes(NODES));
+        // multi keeps R small: its RRs, each with its own cluster ID, reflect to each other, and with
+        // Calico's `add paths on` every RR holds a path per chain of RRs a route can take (docs/testing.md)
+        double ratio = switch (topology) {
+            case "single" -> 0.1;
+            case "multi" -> 0.125;
+            default -> 0.25;
+        };
+        double more = "multi".equals(topology) ? 0.16 : ratio * 2;
+        Map<String, Object> section = section(topology, ratio);
+        startController(cp, section);
+        ClusterSnapshot converged = converge(cp, network, section);
+        assertSessionsAsPlanned(network, converged);
+        SoftAssertions softly = new SoftAssertions();
+        SimulatedNodes simulated = network.simulatedNodes();
+
+        String cordoned = anyReflector(converged);
+        transition(topology, "RR cordoned and replaced", cp, network, section,
+                () -> simulated.cordon(cordoned, true)).check(softly);
+
+        String deleted = anyReflector(observed(cp));
+        transition(topology, "RR node deleted", cp, network, section, () -> network.removeNode(deleted)).check(softly);
+
+        String failed = anyReflector(observed(cp));
+        transition(topology, "RR's BIRD stopped", cp, network, section, () -> network.node(failed).killBird())
+                .check(softly);
+        network.node(failed).startBird();
+        network.awaitFullRoutes(BGP);
+
+        Map<String, Object> grown = new LinkedHashMap<>(section);
+        grown.put("ratio", more);
+        transition(topology, "ratio edit (R up)", cp, network, grown,
+                () -> editSection(cp, "{\"ratio\":" + more + "}")).check(softly);
+        transition(topology, "ratio edit (R down)", cp, network, section,
+                () -> editSection(cp, "{\"ratio\":" + ratio + "}")).check(softly);
+        softly.assertAll();
+    }
+
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}
