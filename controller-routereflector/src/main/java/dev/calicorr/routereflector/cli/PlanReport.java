@@ -3,11 +3,13 @@ package dev.calicorr.routereflector.cli;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.calicorr.core.config.ConfigValues;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
 import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.PlanSummary;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.plan.Step;
 import dev.calicorr.routereflector.sim.ClusterModel;
@@ -16,6 +18,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -152,6 +155,7 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
 
         List<Sessions.NodeSessions> clients = sessions.clients();
         List<String> warnings = new ArrayList<>(plan.warnings());
+        warnings.addAll(configurationWarnings(rr, plan.summary()));
         warnings.addAll(notes);
         long isolated = clients.stream().filter(c -> c.withReflectors() == 0).count();
         if (isolated > 0 && !reflectors.isEmpty()) {
@@ -174,6 +178,29 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
                 range(reflectors.stream().filter(r -> r.state().equals("serving")).map(Reflector::sessions).toList()),
                 clientSessions(clients), new Peers(peers.size(), peers), totals,
                 peerings(nodes, rr, reflectors, sessions), warnings, changes);
+    }
+
+    /** Where the plan is not what the configuration reads as: a rounded count, groups that cannot differ. */
+    private static List<String> configurationWarnings(RouteReflectorConfig rr, PlanSummary summary) {
+        List<String> warnings = new ArrayList<>();
+        int configured = rr.configuredCount(summary.eligible());
+        int size = RouteReflectorConfig.QUORUM_SIZE;
+        if (rr.topologyType() == TopologyType.QUORUM && summary.eligible() >= size && configured % size != 0
+                && summary.desiredTotal() != configured) {
+            warnings.add(String.format(Locale.ROOT, "quorum: min=%d max=%d and the %s calculation give %d route "
+                    + "reflector(s) for %d eligible node(s); whole quorums of %d make it %d", rr.min(), rr.max(),
+                    rr.calculation().configName(), configured, summary.eligible(), size, summary.desiredTotal()));
+        }
+        int k = rr.routeReflectorsPerNode();
+        int reflectors = summary.desiredTotal();
+        if (rr.topologyType() == TopologyType.MULTI && reflectors > 0 && reflectors <= k) {
+            warnings.add(String.format(Locale.ROOT, "multi: %d route reflector(s) and routeReflectorsPerNode=%d: every "
+                    + "client peers with every route reflector%s, so the groups' BGPPeers all select the same ones "
+                    + "(as single, with more BGPPeers); with more than %d route reflectors (raise min or ratio) "
+                    + "clients are spread over groups of %d", reflectors, k,
+                    reflectors < k ? " (" + reflectors + " session(s), not " + k + ")" : "", k, k));
+        }
+        return warnings;
     }
 
     private static Peerings peerings(Collection<NodeFacts> nodes, RouteReflectorConfig rr, List<Reflector> reflectors,

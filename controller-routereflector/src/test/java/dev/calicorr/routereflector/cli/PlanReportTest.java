@@ -156,7 +156,7 @@ class PlanReportTest {
 
         // min 3 route reflectors
         assertThat(report.sessionsPerClient().distribution()).containsExactly(new PlanReport.Count(0, 97));
-        assertThat(report.warnings()).containsExactly("97 Ready client(s) have no session with a route reflector: "
+        assertThat(report.warnings()).contains("97 Ready client(s) have no session with a route reflector: "
                 + "with the node-to-node mesh off they would learn no route");
     }
 
