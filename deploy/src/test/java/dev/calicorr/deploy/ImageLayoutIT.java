@@ -54,6 +54,7 @@ class ImageLayoutIT {
         assertThat(config.get("Labels").get("org.opencontainers.image.title").asText()).isEqualTo("calico-rr-controller");
         assertThat(config.get("Labels").get("org.opencontainers.image.version").asText()).isNotBlank();
         assertThat(config.get("Labels").get("org.opencontainers.image.description").asText()).contains("Calico");
+        assertThat(config.get("Labels").get("org.opencontainers.image.base.name").asText()).isEqualTo("scratch");
     }
 
     @Test
