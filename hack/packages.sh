@@ -12,6 +12,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v bird >/dev/null 2>&1 || missing+=(bird)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)  # GraphWriterTest renders plan -o dot
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)  # the image's JRE base, from Debian (CI)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "missing: ${missing[*]} (install these Debian packages, then run again)" >&2

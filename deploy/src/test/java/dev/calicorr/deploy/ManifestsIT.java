@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** deploy/ against the real apiserver: valid manifests, and a KubeControllersConfiguration schema that keeps and checks our section. */
+/**
+ * deploy/ against the real apiserver: valid manifests, an install beside Calico that ships no CRD,
+ * and a KubeControllersConfiguration schema that keeps and checks our section.
+ */
 @RealControlPlane
 class ManifestsIT {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -28,22 +31,111 @@ class ManifestsIT {
         ProcessResult result = cp.kubectl("apply", "-k", cp.repo().resolve("deploy").toString(), "--dry-run=server");
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdout()).contains("deployment.apps/calico-rr-controller created (server dry run)")
+                .contains("poddisruptionbudget.policy/calico-rr-controller created (server dry run)")
                 .contains("clusterrole.rbac.authorization.k8s.io/calico-rr-controller");
     }
 
     @Test
-    void theShippedCrdIsAStrictSupersetOfCalicos(ControlPlane cp) throws Exception {
-        ProcessResult built = cp.kubectl("kustomize", cp.repo().resolve("deploy/crds").toString());
-        assertThat(built.exitCode()).as(built.stderr()).isZero();
-        JsonNode shipped = null;
-        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(built.stdout())) {
-            while (docs.hasNext()) {
-                JsonNode doc = docs.next();
-                if (doc.at("/metadata/name").asText().startsWith("kubecontrollersconfigurations.")) {
-                    shipped = doc;
-                }
-            }
+    void besideCalicoTheKustomizationShipsNoCrd(ControlPlane cp) throws Exception {
+        List<String> kinds = rendered(cp, "deploy").stream()
+                .map(doc -> doc.at("/kind").asText() + "/" + doc.at("/metadata/name").asText()).toList();
+        assertThat(kinds).contains("Deployment/calico-rr-controller", "ClusterRole/calico-rr-controller")
+                .noneMatch(kind -> kind.startsWith("CustomResourceDefinition/"));
+    }
+
+    @Test
+    void theReplicasAreSpreadOverNodesKeptThroughDrainsAndScheduledAsCritical(ControlPlane cp) throws Exception {
+        List<JsonNode> docs = rendered(cp, "deploy");
+        JsonNode deployment = only(docs, "Deployment");
+        JsonNode pod = deployment.at("/spec/template");
+        JsonNode podLabels = pod.at("/metadata/labels");
+        JsonNode budget = only(docs, "PodDisruptionBudget");
+        assertThat(budget.at("/spec/selector/matchLabels")).isEqualTo(podLabels);
+        assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+        assertThat(deployment.at("/spec/replicas").asInt()).isGreaterThan(1);
+        JsonNode spread = pod.at("/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0"
+                + "/podAffinityTerm");
+        assertThat(spread.at("/topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
+        assertThat(spread.at("/labelSelector/matchLabels")).isEqualTo(podLabels);
+        List<String> tolerations = new ArrayList<>();
+        pod.at("/spec/tolerations").forEach(t -> tolerations.add(t.at("/key").asText() + ":" + t.at("/effect").asText()));
+        // upstream calico-kube-controllers' (manifests/calico.yaml)
+        assertThat(tolerations).contains("CriticalAddonsOnly:", "node-role.kubernetes.io/master:NoSchedule",
+                "node-role.kubernetes.io/control-plane:NoSchedule");
+
+        // a Pod of the template, as the ReplicaSet would create it: the Priority admission resolves the class
+        Path file = Files.createTempFile("pod", ".json");
+        try {
+            var asPod = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "Pod");
+            asPod.putObject("metadata").put("name", "calico-rr-controller-probe").put("namespace", "kube-system")
+                    .set("labels", podLabels);
+            asPod.set("spec", pod.at("/spec"));
+            Files.writeString(file, asPod.toString());
+            ProcessResult created = cp.kubectl("create", "-f", file.toString(), "--dry-run=server", "-o", "json");
+            assertThat(created.exitCode()).as(created.stderr()).isZero();
+            JsonNode admitted = YAML.readTree(created.stdout());
+            assertThat(admitted.at("/spec/priorityClassName").asText()).isEqualTo("system-cluster-critical");
+            assertThat(admitted.at("/spec/priority").asLong()).isEqualTo(2_000_000_000L);
+        } finally {
+            Files.delete(file);
         }
+    }
+
+    @Test
+    void ourSectionAgainstCalicosOwnCrdIsRefusedByKubectlAndDroppedWithoutStrictValidation(ControlPlane cp)
+            throws Exception {
+        ProcessResult installed = cp.kubectl("apply", "-f", cp.repo().resolve(
+                "deploy/crds/calico/crd.projectcalico.org_kubecontrollersconfigurations.yaml").toString());
+        assertThat(installed.exitCode()).as(installed.stderr()).isZero();
+        try {
+            ProcessResult strict = apply(cp, "ratio: 0.25");
+            assertThat(strict.exitCode()).isNotZero();
+            assertThat(strict.stderr()).contains("strict decoding error: unknown field "
+                    + "\"spec.controllers.routereflector\"");
+            assertThat(cp.kubectl("get", "kubecontrollersconfigurations", "default").exitCode()).isNotZero();
+
+            // without strict validation the object is stored without the section: with a warning, or silently
+            ProcessResult warned = apply(cp, "ratio: 0.25", "--validate=warn");
+            assertThat(warned.exitCode()).as(warned.stderr()).isZero();
+            assertThat(warned.stderr()).contains("Warning: unknown field \"spec.controllers.routereflector\"");
+            assertThat(storedControllers(cp).has("routereflector")).isFalse();
+            assertThat(cp.kubectl("delete", "kubecontrollersconfigurations", "default").exitCode()).isZero();
+            ProcessResult silent = apply(cp, "ratio: 0.25", "--validate=false");
+            assertThat(silent.exitCode()).as(silent.stderr()).isZero();
+            assertThat(silent.stderr()).isEmpty();
+            assertThat(storedControllers(cp).has("routereflector")).isFalse();
+        } finally {
+            cp.installCrds();
+        }
+    }
+
+    private static JsonNode storedControllers(ControlPlane cp) throws Exception {
+        ProcessResult stored = cp.kubectl("get", "kubecontrollersconfigurations", "default", "-o", "json");
+        assertThat(stored.exitCode()).as(stored.stderr()).isZero();
+        return YAML.readTree(stored.stdout()).at("/spec/controllers");
+    }
+
+    private static List<JsonNode> rendered(ControlPlane cp, String kustomization) throws Exception {
+        ProcessResult built = cp.kubectl("kustomize", cp.repo().resolve(kustomization).toString());
+        assertThat(built.exitCode()).as(built.stderr()).isZero();
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> read = YAML.readerFor(JsonNode.class).readValues(built.stdout())) {
+            read.forEachRemaining(docs::add);
+        }
+        return docs;
+    }
+
+    private static JsonNode only(List<JsonNode> docs, String kind) {
+        List<JsonNode> found = docs.stream().filter(doc -> doc.at("/kind").asText().equals(kind)).toList();
+        assertThat(found).as(kind).hasSize(1);
+        return found.get(0);
+    }
+
+    @Test
+    void theShippedCrdIsAStrictSupersetOfCalicos(ControlPlane cp) throws Exception {
+        JsonNode shipped = rendered(cp, "deploy/crds").stream()
+                .filter(doc -> doc.at("/metadata/name").asText().startsWith("kubecontrollersconfigurations."))
+                .findFirst().orElse(null);
         JsonNode calico = YAML.readTree(cp.repo().resolve(
                 "deploy/crds/calico/crd.projectcalico.org_kubecontrollersconfigurations.yaml").toFile());
         assertThat(shipped).isNotNull();
@@ -56,12 +148,7 @@ class ManifestsIT {
 
     @Test
     void calicosOtherCrdsAreShippedUnmodified(ControlPlane cp) throws Exception {
-        ProcessResult built = cp.kubectl("kustomize", cp.repo().resolve("deploy/crds").toString());
-        assertThat(built.exitCode()).as(built.stderr()).isZero();
-        List<JsonNode> shipped = new ArrayList<>();
-        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(built.stdout())) {
-            docs.forEachRemaining(shipped::add);
-        }
+        List<JsonNode> shipped = rendered(cp, "deploy/crds");
         List<String> names = new ArrayList<>();
         try (var files = Files.list(cp.repo().resolve("deploy/crds/calico"))) {
             for (Path file : files.sorted().toList()) {
@@ -122,12 +209,14 @@ class ManifestsIT {
         assertThat(result.stderr()).contains(message);
     }
 
-    private static ProcessResult apply(ControlPlane cp, String section) throws Exception {
+    private static ProcessResult apply(ControlPlane cp, String section, String... flags) throws Exception {
         Path file = Files.createTempFile("kcc", ".yaml");
         Files.writeString(file, "apiVersion: crd.projectcalico.org/v1\nkind: KubeControllersConfiguration\n"
                 + "metadata:\n  name: default\nspec:\n  controllers:\n    routereflector:\n      " + section + "\n");
         try {
-            return cp.kubectl("apply", "-f", file.toString());
+            List<String> args = new ArrayList<>(List.of("apply", "-f", file.toString()));
+            args.addAll(List.of(flags));
+            return cp.kubectl(args.toArray(String[]::new));
         } finally {
             Files.delete(file);
         }

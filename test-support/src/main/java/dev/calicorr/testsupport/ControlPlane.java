@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * our CRDs and RBAC from {@code deploy/} applied. No kubelet: nodes are plain objects
  * ({@link SimulatedNodes}). Two identities: an admin and the controller's ServiceAccount, which
  * only has what {@code deploy/rbac.yaml} grants.
+ *
+ * <p>Or, {@link #attach attached}, a cluster that runs elsewhere, given by an admin kubeconfig
+ * ({@code -Dit.kubeconfig=FILE}): the same CRDs, RBAC and identities (the controller's by a
+ * TokenRequest for its ServiceAccount), but no processes of ours, so what needs them (the audit
+ * log, stopping the apiserver) aborts the test that asks, and it is reported as skipped.
  */
 public final class ControlPlane implements AutoCloseable {
     /** The user our static token file gives the controller; RBAC binds its ServiceAccount. */
@@ -54,7 +59,10 @@ public final class ControlPlane implements AutoCloseable {
     private final Path binDir;
     private final Path workDir;
     private final String adminToken = token();
-    private final String controllerToken = token();
+    private String controllerToken = token();
+    /** Attached: the cluster's admin kubeconfig and API server URL; null for our own processes. */
+    private final Path attachedKubeconfig;
+    private final String attachedServer;
     private final int etcdPort;
     private final int etcdPeerPort;
     private final int apiPort;
@@ -66,9 +74,15 @@ public final class ControlPlane implements AutoCloseable {
     private final List<Runnable> beforeStop = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ControlPlane(Path repoRoot, Path binDir, Path workDir) {
+        this(repoRoot, binDir, workDir, null, null);
+    }
+
+    private ControlPlane(Path repoRoot, Path binDir, Path workDir, Path attachedKubeconfig, String attachedServer) {
         this.repoRoot = repoRoot;
         this.binDir = binDir;
         this.workDir = workDir;
+        this.attachedKubeconfig = attachedKubeconfig;
+        this.attachedServer = attachedServer;
         this.etcdPort = freePort();
         this.etcdPeerPort = freePort();
         this.apiPort = freePort();
@@ -81,6 +95,72 @@ public final class ControlPlane implements AutoCloseable {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path work = parent.resolve(stamp + "-" + ProcessHandle.current().pid()).toAbsolutePath();
         return startWith(root, bin, work);
+    }
+
+    /**
+     * Attaches to the cluster of an admin {@code kubeconfig} (its current context) instead of
+     * starting one, e.g. a control plane started apart ({@link ControlPlaneMain}): applies our RBAC
+     * and CRDs and gets the controller's ServiceAccount a token. Refuses a cluster with kubelets:
+     * {@link #reset()} deletes every Node and every Calico object of the kinds we use.
+     */
+    public static ControlPlane attach(Path kubeconfig, Path parent) {
+        Path root = repoRoot();
+        Path bin = build(root);
+        ApiClient admin;
+        try {
+            admin = Config.fromConfig(kubeconfig.toString());
+        } catch (IOException e) {
+            throw new ControlPlaneException("it.kubeconfig " + kubeconfig + ": " + e.getMessage(), e);
+        }
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path work = parent.resolve(stamp + "-" + ProcessHandle.current().pid() + "-attached").toAbsolutePath();
+        ControlPlane plane = new ControlPlane(root, bin, work, kubeconfig.toAbsolutePath(), admin.getBasePath());
+        plane.admin = admin;
+        plane.bootAttached();
+        return plane;
+    }
+
+    private void bootAttached() {
+        try {
+            Files.createDirectories(workDir);
+            List<String> kubelets = new CoreV1Api(admin).listNode().execute().getItems().stream()
+                    .filter(node -> node.getStatus() != null && node.getStatus().getNodeInfo() != null
+                            && !node.getStatus().getNodeInfo().getKubeletVersion().isEmpty())
+                    .map(node -> node.getMetadata().getName()).toList();
+            if (!kubelets.isEmpty()) {
+                throw new ControlPlaneException("it.kubeconfig: " + url() + " has nodes with a kubelet " + kubelets
+                        + "; the tests delete every Node and Calico object before each test: use a cluster of their own");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (io.kubernetes.client.openapi.ApiException e) {
+            throw new ControlPlaneException("it.kubeconfig: cannot list nodes at " + url() + ": " + e.getCode() + " "
+                    + e.getResponseBody(), e);
+        }
+        kubectlOrFail("apply", "-f", repoRoot.resolve("deploy/rbac.yaml").toString());
+        installCrds();
+        controllerToken = kubectlOrFail("create", "token", "calico-rr-controller", "-n", "kube-system",
+                "--duration", "24h").stdout().strip();
+        controller = client(controllerToken);
+        try {
+            Files.writeString(controllerKubeconfig(), kubeconfig("controller", controllerToken));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        log.info("attached to the cluster at {} (it.kubeconfig {}; work dir {})", url(), attachedKubeconfig, workDir);
+    }
+
+    /** Whether this is a cluster of {@link #attach}, not processes of ours. */
+    public boolean attached() {
+        return attachedKubeconfig != null;
+    }
+
+    /** Aborts the calling test (reported as skipped) where it needs our own processes. */
+    private void requireOwnProcesses(String what) {
+        if (attached()) {
+            org.junit.jupiter.api.Assumptions.abort(what + " needs the control plane's own processes, not the "
+                    + "cluster of it.kubeconfig");
+        }
     }
 
     /** Starts from given binaries (tests of the failure paths use a bad one). */
@@ -156,6 +236,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Starts kube-apiserver (again) on the same port and waits until it is ready. */
     public void startApiServer() {
+        requireOwnProcesses("starting kube-apiserver");
         apiServer = launch("kube-apiserver", List.of(binDir.resolve("kube-apiserver").toString(),
                 "--etcd-servers", "http://127.0.0.1:" + etcdPort,
                 "--bind-address", "127.0.0.1",
@@ -185,6 +266,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Stops kube-apiserver only (etcd keeps the data), for outage tests. */
     public void stopApiServer() {
+        requireOwnProcesses("stopping kube-apiserver");
         terminate(apiServer);
     }
 
@@ -309,6 +391,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The apiserver's audit log: one JSON line per write of {@link #CONTROLLER_USER}. */
     public Path auditLog() {
+        requireOwnProcesses("the audit log");
         return workDir.resolve("audit.log");
     }
 
@@ -343,11 +426,18 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A fresh admin client, e.g. for a test's own informers. */
     public ApiClient newAdminClient() {
+        if (attached()) {
+            try {
+                return Config.fromConfig(attachedKubeconfig.toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         return client(adminToken);
     }
 
     public Path adminKubeconfig() {
-        return workDir.resolve("admin.kubeconfig");
+        return attached() ? attachedKubeconfig : workDir.resolve("admin.kubeconfig");
     }
 
     public Path controllerKubeconfig() {
@@ -355,7 +445,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public String url() {
-        return "https://127.0.0.1:" + apiPort;
+        return attached() ? attachedServer : "https://127.0.0.1:" + apiPort;
     }
 
     public Path binDir() {

@@ -10,16 +10,26 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * JUnit 5 extension: one control plane per test JVM (started on first use, stopped when the JVM's
- * tests end), reset before each test, injected as a {@link ControlPlane} parameter. On a failed
+ * tests end; or the cluster of {@code -Dit.kubeconfig}, attached), reset before each test, injected
+ * as a {@link ControlPlane} parameter. On a failed
  * test it prints where the process logs are.
  */
 public final class ControlPlaneExtension implements BeforeEachCallback, ParameterResolver, TestWatcher {
+    /** An admin kubeconfig: the tests run against its cluster instead of starting a control plane. */
+    public static final String KUBECONFIG_PROPERTY = "it.kubeconfig";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ControlPlaneExtension.class);
 
-    /** The test JVM's control plane, started on first use; for extensions that build on it. */
+    /** The test JVM's control plane, started (or attached) on first use; for extensions that build on it. */
     public static ControlPlane controlPlane(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("plane", key -> new Resource(
-                ControlPlane.start(Paths.get("target", "control-plane"))), Resource.class).plane;
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("plane", key -> new Resource(start()),
+                Resource.class).plane;
+    }
+
+    /** Ours on loopback, or with {@code -Dit.kubeconfig=FILE} the cluster of that admin kubeconfig. */
+    private static ControlPlane start() {
+        Path work = Paths.get("target", "control-plane");
+        String kubeconfig = System.getProperty(KUBECONFIG_PROPERTY, "");
+        return kubeconfig.isBlank() ? ControlPlane.start(work) : ControlPlane.attach(Paths.get(kubeconfig), work);
     }
 
     @Override

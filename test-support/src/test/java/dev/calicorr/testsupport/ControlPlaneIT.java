@@ -65,6 +65,43 @@ class ControlPlaneIT {
     }
 
     @Test
+    void attachedByItsKubeconfigTheSameClusterServesTheTestsWithTheControllersServiceAccountToken(ControlPlane cp,
+            @TempDir Path dir) throws Exception {
+        int before = cp.controllerWrites().size();
+        try (ControlPlane attached = ControlPlane.attach(cp.adminKubeconfig(), dir)) {
+            assertThat(attached.attached()).isTrue();
+            assertThat(attached.url()).isEqualTo(cp.url());
+            assertThat(attached.kubectl("get", "crd", "bgppeers.crd.projectcalico.org").exitCode()).isZero();
+            // the controller is its ServiceAccount (a TokenRequest token): what our RBAC grants and nothing else
+            assertThat(bgpPeers(attached.controllerClient()).create(peer("from-token")).isSuccess()).isTrue();
+            V1Secret secret = new V1Secret().metadata(new V1ObjectMeta().name("not-allowed"));
+            assertThatThrownBy(() -> new CoreV1Api(attached.controllerClient()).createNamespacedSecret("default", secret)
+                    .execute()).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+            // the audit log is our processes': the attached side skips what needs it
+            assertThatThrownBy(attached::controllerWrites).isInstanceOf(org.opentest4j.TestAbortedException.class)
+                    .hasMessageContaining("it.kubeconfig");
+            assertThatThrownBy(attached::stopApiServer).isInstanceOf(org.opentest4j.TestAbortedException.class);
+        }
+        assertThat(cp.controllerWrites().subList(before, cp.controllerWrites().size()))
+                .extracting(AuditedWrite::verb, AuditedWrite::resource, AuditedWrite::code)
+                .contains(tuple("create", "bgppeers", 201));
+        assertThat(cp.kubectl("get", "--raw", "/readyz").exitCode()).as("closing the attached side stops nothing").isZero();
+    }
+
+    @Test
+    void aClusterWithKubeletsIsNotAttachedToBecauseTheResetDeletesEveryNode(ControlPlane cp, @TempDir Path dir) {
+        new SimulatedNodes(cp.adminClient()).create(SimulatedNodes.node("with-kubelet"));
+        ProcessResult patched = cp.kubectl("patch", "node", "with-kubelet", "--subresource=status", "--type=merge",
+                "-p", "{\"status\":{\"nodeInfo\":{\"kubeletVersion\":\"v1.34.4\"}}}");
+        assertThat(patched.exitCode()).as(patched.stderr()).isZero();
+
+        assertThatThrownBy(() -> ControlPlane.attach(cp.adminKubeconfig(), dir))
+                .isInstanceOf(ControlPlaneException.class)
+                .hasMessageContaining("has nodes with a kubelet [with-kubelet]")
+                .hasMessageContaining("use a cluster of their own");
+    }
+
+    @Test
     void simulatedNodesCarryReadinessCordonAndTaints(ControlPlane cp) {
         SimulatedNodes nodes = new SimulatedNodes(cp.adminClient());
         nodes.create(SimulatedNodes.node("n1").zone("a").unschedulable().taint("example.com/x", "NoSchedule"));

@@ -53,7 +53,7 @@ public final class PlanCommand implements Callable<Integer> {
     public static final int EXIT_INPUT = 2;
 
     /** Output formats. */
-    public enum Output { table, yaml, json }
+    public enum Output { table, yaml, json, dot, mermaid }
 
     @Option(names = "--synthetic", paramLabel = "SPEC", description = "a synthetic cluster: nodes=N[,zones=Z]"
             + "[,racks=K][,seed=S], e.g. nodes=5000,zones=3 (zones default 1, racks per zone default 0); "
@@ -80,7 +80,8 @@ public final class PlanCommand implements Callable<Integer> {
     List<String> sets = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table (default), yaml or json")
+            description = "table (default), yaml, json, or a picture of who peers with whom: dot (Graphviz) or "
+                    + "mermaid")
     Output output;
 
     @Option(names = "--diff", description = "print the decisions and the writes (one line each, as the controller "
@@ -99,6 +100,8 @@ public final class PlanCommand implements Callable<Integer> {
             out.print(switch (output) {
                 case yaml -> ReportWriter.yaml(report);
                 case json -> ReportWriter.json(report);
+                case dot -> GraphWriter.dot(report);
+                case mermaid -> GraphWriter.mermaid(report);
                 case table -> diff ? ReportWriter.diff(report) : ReportWriter.table(report);
             });
             out.flush();

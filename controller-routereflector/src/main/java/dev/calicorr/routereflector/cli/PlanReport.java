@@ -3,19 +3,24 @@ package dev.calicorr.routereflector.cli;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.calicorr.core.config.ConfigValues;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
 import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.PlanSummary;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.plan.Step;
 import dev.calicorr.routereflector.sim.ClusterModel;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -30,12 +35,13 @@ import java.util.TreeMap;
  * @param reflectors every node with a cluster ID after the plan, by zone then cluster ID
  * @param sessionsPerReflector over the serving route reflectors (not draining or foreign ones); null without
  * @param sessionsPerClient    null without clients
+ * @param peerings who has sessions with whom (the pictures of {@code -o dot} and {@code -o mermaid})
  * @param warnings the planner's, then what the input and the sessions show
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PlanReport(String source, Config config, Nodes nodes, List<Zone> zones, List<Reflector> reflectors,
         Range sessionsPerReflector, ClientSessions sessionsPerClient, Peers bgpPeers, Totals sessions,
-        List<String> warnings, Changes changes) {
+        Peerings peerings, List<String> warnings, Changes changes) {
 
     /** @param source where the section came from, and the flags applied on top */
     public record Config(String source, String topology, Map<String, Object> effective) {
@@ -67,6 +73,27 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
     }
 
     public record Peers(int count, List<PeerFacts> items) {
+    }
+
+    /**
+     * Who peers with whom, from the counted sessions, whatever the topology.
+     *
+     * @param reflectorSessions the sessions between route reflectors, in the order of {@code reflectors}
+     * @param clientGroups      the Ready clients grouped by zone and the route reflectors they have
+     *                          sessions with: a multi group, the clients of a quorum or of a rack
+     */
+    public record Peerings(List<Link> reflectorSessions, List<ClientGroup> clientGroups) {
+    }
+
+    public record Link(String from, String to) {
+    }
+
+    /**
+     * @param rack       the rack ({@code rackLabel}) of every client of the group; null when they are in none or several
+     * @param reflectors the route reflectors each client has a session with, in the order of {@code reflectors}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ClientGroup(String zone, String rack, int clients, List<String> reflectors) {
     }
 
     /**
@@ -128,6 +155,7 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
 
         List<Sessions.NodeSessions> clients = sessions.clients();
         List<String> warnings = new ArrayList<>(plan.warnings());
+        warnings.addAll(configurationWarnings(rr, plan.summary()));
         warnings.addAll(notes);
         long isolated = clients.stream().filter(c -> c.withReflectors() == 0).count();
         if (isolated > 0 && !reflectors.isEmpty()) {
@@ -148,7 +176,71 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
                         nodes.size() - reflectors.size()),
                 List.copyOf(zones.values()), reflectors,
                 range(reflectors.stream().filter(r -> r.state().equals("serving")).map(Reflector::sessions).toList()),
-                clientSessions(clients), new Peers(peers.size(), peers), totals, warnings, changes);
+                clientSessions(clients), new Peers(peers.size(), peers), totals,
+                peerings(nodes, rr, reflectors, sessions), warnings, changes);
+    }
+
+    /** Where the plan is not what the configuration reads as: a rounded count, groups that cannot differ. */
+    private static List<String> configurationWarnings(RouteReflectorConfig rr, PlanSummary summary) {
+        List<String> warnings = new ArrayList<>();
+        int configured = rr.configuredCount(summary.eligible());
+        int size = RouteReflectorConfig.QUORUM_SIZE;
+        if (rr.topologyType() == TopologyType.QUORUM && summary.eligible() >= size && configured % size != 0
+                && summary.desiredTotal() != configured) {
+            warnings.add(String.format(Locale.ROOT, "quorum: min=%d max=%d and the %s calculation give %d route "
+                    + "reflector(s) for %d eligible node(s); whole quorums of %d make it %d", rr.min(), rr.max(),
+                    rr.calculation().configName(), configured, summary.eligible(), size, summary.desiredTotal()));
+        }
+        int k = rr.routeReflectorsPerNode();
+        int reflectors = summary.desiredTotal();
+        if (rr.topologyType() == TopologyType.MULTI && reflectors > 0 && reflectors <= k) {
+            warnings.add(String.format(Locale.ROOT, "multi: %d route reflector(s) and routeReflectorsPerNode=%d: every "
+                    + "client peers with every route reflector%s, so the groups' BGPPeers all select the same ones "
+                    + "(as single, with more BGPPeers); with more than %d route reflectors (raise min or ratio) "
+                    + "clients are spread over groups of %d", reflectors, k,
+                    reflectors < k ? " (" + reflectors + " session(s), not " + k + ")" : "", k, k));
+        }
+        return warnings;
+    }
+
+    private static Peerings peerings(Collection<NodeFacts> nodes, RouteReflectorConfig rr, List<Reflector> reflectors,
+            Sessions sessions) {
+        Map<String, Integer> order = new HashMap<>();
+        reflectors.forEach(r -> order.put(r.name(), order.size()));
+        Comparator<String> inReportOrder = Comparator.comparing(order::get);
+        List<Link> links = new ArrayList<>();
+        for (Reflector from : reflectors) {
+            sessions.reflectorPeersOf(from.name()).stream()
+                    .filter(to -> order.get(to) > order.get(from.name())).sorted(inReportOrder)
+                    .forEach(to -> links.add(new Link(from.name(), to)));
+        }
+        record Key(String zone, List<String> reflectors) {
+        }
+        Map<Key, ClientGroup> groups = new HashMap<>();
+        for (NodeFacts node : nodes) {
+            if (!node.ready() || order.containsKey(node.name())) {
+                continue;
+            }
+            List<String> peers = sessions.reflectorPeersOf(node.name()).stream().sorted(inReportOrder).toList();
+            Key key = new Key(Planner.zoneOf(node.labels(), rr), peers);
+            String rack = node.labels().get(rr.rackLabel());
+            ClientGroup group = groups.get(key);
+            groups.put(key, group == null ? new ClientGroup(key.zone(), rack, 1, peers)
+                    : new ClientGroup(key.zone(), Objects.equals(group.rack(), rack) ? rack : null,
+                            group.clients() + 1, peers));
+        }
+        Comparator<List<String>> byReflectors = (a, b) -> {
+            for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+                int c = Integer.compare(order.get(a.get(i)), order.get(b.get(i)));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Integer.compare(a.size(), b.size());
+        };
+        List<ClientGroup> sorted = groups.values().stream().sorted(Comparator.comparing(ClientGroup::zone)
+                .thenComparing(ClientGroup::reflectors, byReflectors)).toList();
+        return new Peerings(links, sorted);
     }
 
     /** Names with their numbers in numeric order: rrc-group-2 before rrc-group-10. */

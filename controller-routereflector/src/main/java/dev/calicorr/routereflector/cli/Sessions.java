@@ -21,6 +21,8 @@ import java.util.Set;
 public final class Sessions {
     private final List<NodeSessions> nodes;
     private final Map<String, NodeSessions> byName = new HashMap<>();
+    private final Bgp bgp;
+    private final Map<String, Boolean> reflector;
 
     /**
      * @param reflector       whether the node has a cluster ID (acts as a route reflector)
@@ -34,8 +36,10 @@ public final class Sessions {
         }
     }
 
-    private Sessions(List<NodeSessions> nodes) {
+    private Sessions(List<NodeSessions> nodes, Bgp bgp, Map<String, Boolean> reflector) {
         this.nodes = nodes;
+        this.bgp = bgp;
+        this.reflector = reflector;
         nodes.forEach(n -> byName.put(n.node(), n));
     }
 
@@ -51,7 +55,7 @@ public final class Sessions {
             counted.add(new NodeSessions(node, reflector.get(node), peersOf.size(), withReflectors));
         }
         counted.sort(Comparator.comparing(NodeSessions::node));
-        return new Sessions(List.copyOf(counted));
+        return new Sessions(List.copyOf(counted), bgp, reflector);
     }
 
     /** The Ready nodes, by name. */
@@ -63,6 +67,11 @@ public final class Sessions {
     public NodeSessions of(String node) {
         NodeSessions found = byName.get(node);
         return found != null ? found : new NodeSessions(node, false, 0, 0);
+    }
+
+    /** The route reflectors {@code node} has a session with, by name; none for a node that is not Ready. */
+    public List<String> reflectorPeersOf(String node) {
+        return bgp.sessionsOf(node).stream().filter(reflector::get).sorted().toList();
     }
 
     public List<NodeSessions> reflectors() {

@@ -88,6 +88,15 @@ public record RouteReflectorConfig(
         return steps.isEmpty() ? new ReflectorCount.Linear(ratio) : new ReflectorCount.Stepping(steps);
     }
 
+    /**
+     * The RR count that min, max and the calculation give for {@code eligible} nodes: the
+     * calculation's, clamped to [min, max] and to the eligible nodes; before a topology rounds it
+     * (quorum: whole quorums).
+     */
+    public int configuredCount(int eligible) {
+        return Math.min(eligible, Math.max(min, Math.min(max, calculation().wanted(eligible))));
+    }
+
     /** Every field at its default. */
     public static RouteReflectorConfig defaults() {
         return builder().build();

@@ -154,8 +154,8 @@ class PlanCommandTest {
         assertThat(pending.exit()).isEqualTo(1);
         assertThat(pending.out()).startsWith("Decisions: 3" + NL)
                 .contains("Changes: " + plan.steps().size() + " write(s), in the order the controller applies them");
-        List<String> stepLines = pending.out().lines().filter(l -> l.startsWith("  ") && !l.startsWith("  zone="))
-                .map(String::strip).toList();
+        List<String> stepLines = pending.out().lines().dropWhile(l -> !l.startsWith("Changes: ")).skip(1)
+                .takeWhile(l -> l.startsWith("  ")).map(String::strip).toList();
         // the same writes the planner gives, but for the serving-since instants of this run
         assertThat(stepLines.stream().map(PlanCommandTest::withoutInstants).toList())
                 .isEqualTo(plan.steps().stream().map(s -> withoutInstants(s.toString())).toList());
@@ -213,5 +213,46 @@ class PlanCommandTest {
         Files.writeString(file, YAML.writeValueAsString(Map.of("apiVersion", "v1", "kind", "List", "items", items)),
                 StandardCharsets.UTF_8);
         return file;
+    }
+
+    private static List<String> warnings(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("plan"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("-o", "json"));
+        Run run = run(all.toArray(String[]::new));
+        assertThat(run.exit()).as(run.err()).isZero();
+        List<String> warnings = new ArrayList<>();
+        new ObjectMapper().readTree(run.out()).get("warnings").forEach(w -> warnings.add(w.asText()));
+        return warnings;
+    }
+
+    @Test
+    void aQuorumCountTheConfigurationDoesNotGiveInWholeQuorumsIsWarnedAsRounded() throws Exception {
+        assertThat(warnings("--synthetic", "nodes=600,zones=3", "--set", "ratio=0.1", "--set", "max=13",
+                "--topology", "quorum")).containsExactly("quorum: min=3 max=13 and the linear calculation give 13 "
+                        + "route reflector(s) for 600 eligible node(s); whole quorums of 3 make it 12");
+        // 7 rounds up to 9 within max
+        assertThat(warnings("--synthetic", "nodes=70", "--set", "ratio=0.1", "--topology", "quorum"))
+                .containsExactly("quorum: min=3 max=10 and the linear calculation give 7 route reflector(s) for 70 "
+                        + "eligible node(s); whole quorums of 3 make it 9");
+        assertThat(warnings("--synthetic", "nodes=600,zones=3", "--set", "ratio=0.1", "--set", "max=12",
+                "--topology", "quorum")).isEmpty();
+        assertThat(warnings("--synthetic", "nodes=600,zones=3", "--set", "ratio=0.1", "--set", "max=13",
+                "--topology", "multi")).isEmpty();
+    }
+
+    @Test
+    void multiWithNoMoreReflectorsThanRouteReflectorsPerNodeIsWarnedThatItsGroupsAreAllTheSame() throws Exception {
+        assertThat(warnings("--synthetic", "nodes=12,zones=2", "--set", "max=3", "--topology", "multi"))
+                .containsExactly("multi: 3 route reflector(s) and routeReflectorsPerNode=3: every client peers with "
+                        + "every route reflector, so the groups' BGPPeers all select the same ones (as single, with "
+                        + "more BGPPeers); with more than 3 route reflectors (raise min or ratio) clients are spread "
+                        + "over groups of 3");
+        assertThat(warnings("--synthetic", "nodes=12,zones=2", "--set", "max=3", "--set", "routeReflectorsPerNode=4",
+                "--topology", "multi")).singleElement().asString()
+                .startsWith("multi: 3 route reflector(s) and routeReflectorsPerNode=4: every client peers with every "
+                        + "route reflector (3 session(s), not 4),");
+        assertThat(warnings("--synthetic", "nodes=12,zones=2", "--set", "min=4", "--topology", "multi")).isEmpty();
+        assertThat(warnings("--synthetic", "nodes=12,zones=2", "--set", "max=3", "--topology", "single")).isEmpty();
     }
 }
