@@ -3,7 +3,6 @@ package dev.calicorr.routereflector.apply;
 import static dev.calicorr.routereflector.apply.LiveChecks.RR;
 import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
 import static dev.calicorr.routereflector.apply.LiveChecks.await;
-import static dev.calicorr.routereflector.apply.LiveChecks.awaitConverged;
 import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
 import static dev.calicorr.routereflector.apply.LiveChecks.editSection;
 import static dev.calicorr.routereflector.apply.LiveChecks.meshOn;
@@ -15,6 +14,9 @@ import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.cli.Sessions;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
+import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
@@ -43,6 +45,7 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -100,11 +103,32 @@ class RealBgpIT {
     /** The topology is in place, the mesh is off, every node has every route, and BGP has settled. */
     private ClusterSnapshot converge(ControlPlane cp, BgpNetwork network, Map<String, Object> section)
             throws Exception {
-        ClusterSnapshot snapshot = awaitConverged(cp, section, "first convergence");
+        ClusterSnapshot snapshot = awaitSettled(cp, section, "first convergence");
         await("the controller turns the node-to-node mesh off", () -> !meshOn(cp));
         network.awaitFullRoutes(BGP);
         network.awaitStable(QUIET, BGP);
         return snapshot;
+    }
+
+    /**
+     * The controller is done with the change: nothing to write and nothing it waits for (an obsolete
+     * RR is demoted only after its replacement served; that is part of the same transition).
+     */
+    private static ClusterSnapshot awaitSettled(ControlPlane cp, Map<String, Object> section, String what)
+            throws Exception {
+        RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
+        Instant deadline = Instant.now().plus(BGP);
+        Plan plan = null;
+        while (Instant.now().isBefore(deadline)) {
+            ClusterSnapshot snapshot = observed(cp);
+            plan = Planner.plan(snapshot, config, Instant.now());
+            if (plan.steps().isEmpty() && plan.recheckAfter().isEmpty()) {
+                return snapshot;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the controller did not settle within " + BGP + " (" + what + "): " + plan.steps()
+                + " recheck " + plan.recheckAfter());
     }
 
     /** Real BIRD has exactly the sessions our model of calico-node gives the BGPPeers, none of them mesh. */
@@ -132,7 +156,7 @@ class RealBgpIT {
         ClusterSnapshot after;
         try (RouteSampler sampler = network.sampleRoutes(SAMPLE)) {
             change.run();
-            after = awaitConverged(cp, section, what);
+            after = awaitSettled(cp, section, what);
             Instant converged = Instant.now();
             network.awaitStable(QUIET, BGP);
             Duration left = TAIL.minus(Duration.between(converged, Instant.now()));
@@ -228,6 +252,63 @@ class RealBgpIT {
                 () -> editSection(cp, "{\"ratio\":" + more + "}")).check(softly);
         transition(topology, "ratio edit (R down)", cp, network, section,
                 () -> editSection(cp, "{\"ratio\":" + ratio + "}")).check(softly);
+        softly.assertAll();
+    }
+
+    @Test
+    void aLostZoneItsReturnAndTheMeshHandOffBothWays(ControlPlane cp, BgpNetwork network) throws Exception {
+        network.addNodes(nodes(NODES));
+        Map<String, Object> section = section("multi", 0.125);
+        startController(cp, section);
+        converge(cp, network, section);
+        SoftAssertions softly = new SoftAssertions();
+        SimulatedNodes simulated = network.simulatedNodes();
+        List<BgpNode> zoneC = network.nodes().stream()
+                .filter(n -> "c".equals(simulated.get(n.name()).getMetadata().getLabels().get(SimulatedNodes.ZONE_LABEL)))
+                .toList();
+
+        transition("multi", "one zone lost (NotReady, BIRD stopped)", cp, network, section, () -> {
+            for (BgpNode node : zoneC) {
+                node.killBird();
+                simulated.setReady(node.name(), false);
+            }
+        }).check(softly);
+        transition("multi", "the zone back", cp, network, section, () -> {
+            for (BgpNode node : zoneC) {
+                node.startBird();
+                simulated.setReady(node.name(), true);
+            }
+        }).check(softly);
+
+        Map<String, Object> unmanaged = new LinkedHashMap<>(section);
+        unmanaged.put("manageNodeToNodeMesh", false);
+        transition("multi", "mesh hand-off undone (mesh back on)", cp, network, unmanaged, () -> {
+            editSection(cp, "{\"manageNodeToNodeMesh\":false}");
+            await("the mesh is back on", () -> meshOn(cp));
+        }).check(softly);
+        transition("multi", "mesh handed off again (mesh off)", cp, network, section, () -> {
+            editSection(cp, "{\"manageNodeToNodeMesh\":true}");
+            await("the mesh goes off", () -> !meshOn(cp));
+        }).check(softly);
+        softly.assertAll();
+    }
+
+    @Test
+    void switchingBetweenAllFourTopologiesKeepsTheRoutesOfNodesWhoseRoleStays(ControlPlane cp, BgpNetwork network)
+            throws Exception {
+        network.addNodes(nodes(NODES));
+        Map<String, Object> section = section("single", 0.125);
+        startController(cp, section);
+        converge(cp, network, section);
+        SoftAssertions softly = new SoftAssertions();
+        String from = "single";
+        for (String to : List.of("multi", "quorum", "hierarchy", "single")) {
+            Map<String, Object> next = new LinkedHashMap<>(section);
+            next.put("topologyType", to);
+            transition(to, "topology switch " + from + " -> " + to, cp, network, next,
+                    () -> editSection(cp, "{\"topologyType\":\"" + to + "\"}")).check(softly);
+            from = to;
+        }
         softly.assertAll();
     }
 
