@@ -19,11 +19,6 @@ import static dev.calicorr.routereflector.apply.LiveChecks.reflectorsPerZone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.Gson;
-import dev.calicorr.core.config.InvalidConfigException;
-import dev.calicorr.core.plugin.ControllerContext;
-import dev.calicorr.core.plugin.ControllerPlugin;
-import dev.calicorr.core.plugin.ManagedController;
-import dev.calicorr.core.plugin.ParsedConfig;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
@@ -485,57 +480,5 @@ class FaultsIT {
             executor.execute(new Step.CreatePeer(peer, "test restore"));
         }
         assertThat(managedState(observed(cp))).isEqualTo(managedState(start));
-    }
-
-    /** A step hook that lets a number of steps through, then crashes the controller for good. */
-    private static final class CrashAfter implements RouteReflectorReconciler.StepHook {
-        private final int limit;
-        private final Runnable onCrash;
-        final AtomicInteger steps = new AtomicInteger();
-        final AtomicBoolean crashed = new AtomicBoolean();
-
-        CrashAfter(int limit, Runnable onCrash) {
-            this.limit = limit;
-            this.onCrash = onCrash;
-        }
-
-        @Override
-        public void beforeStep(Step step) {
-            if (crashed.get() || steps.get() >= limit) {
-                if (!crashed.getAndSet(true)) {
-                    onCrash.run();
-                }
-                throw new IllegalStateException("simulated crash before " + step);
-            }
-            steps.incrementAndGet();
-        }
-    }
-
-    /** The route reflector plugin with a step hook on its controller. */
-    private static final class HookedPlugin implements ControllerPlugin<RouteReflectorConfig> {
-        private final RouteReflectorPlugin plugin = new RouteReflectorPlugin();
-        private final RouteReflectorReconciler.StepHook hook;
-
-        HookedPlugin(RouteReflectorReconciler.StepHook hook) {
-            this.hook = hook;
-        }
-
-        @Override
-        public String name() {
-            return plugin.name();
-        }
-
-        @Override
-        public ParsedConfig<RouteReflectorConfig> parseConfig(Map<String, Object> section, Map<String, String> env)
-                throws InvalidConfigException {
-            return plugin.parseConfig(section, env);
-        }
-
-        @Override
-        public ManagedController<RouteReflectorConfig> create(ControllerContext context, RouteReflectorConfig config) {
-            RouteReflectorController controller = (RouteReflectorController) plugin.create(context, config);
-            controller.reconciler().setStepHook(hook);
-            return controller;
-        }
     }
 }

@@ -68,6 +68,7 @@ class RealBgpIT {
     private static final Duration TAIL = Duration.ofSeconds(15);
     private static final Path GAPS = Path.of("target", "route-gaps.tsv");
     private static final int NODES = 24;
+    private static final Duration LEASE = Duration.ofSeconds(4);
 
     private final List<Host> hosts = new ArrayList<>();
 
@@ -94,10 +95,18 @@ class RealBgpIT {
 
     private Host startController(ControlPlane cp, Map<String, Object> section) throws Exception {
         createConfiguration(cp, section);
-        Host host = newHost(cp, new RouteReflectorPlugin(), "it", Duration.ofSeconds(4));
+        return start(newHost(cp, new RouteReflectorPlugin(), "it", LEASE));
+    }
+
+    private Host start(Host host) throws Exception {
         hosts.add(host);
         host.start();
         return host;
+    }
+
+    private void close(Host host) {
+        host.close();
+        hosts.remove(host);
     }
 
     /** The topology is in place, the mesh is off, every node has every route, and BGP has settled. */
@@ -309,6 +318,45 @@ class RealBgpIT {
                     () -> editSection(cp, "{\"topologyType\":\"" + to + "\"}")).check(softly);
             from = to;
         }
+        softly.assertAll();
+    }
+
+    @Test
+    void aControllerKilledMidPlanAndALeaderLostMidPlanLeaveTheRoutesOfSteadyNodes(ControlPlane cp, BgpNetwork network)
+            throws Exception {
+        network.addNodes(nodes(NODES));
+        Map<String, Object> single = section("single", 0.125);
+        Host first = startController(cp, single);
+        converge(cp, network, single);
+        SoftAssertions softly = new SoftAssertions();
+
+        // killed mid-plan: a controller dies after three writes of a switch to multi; a fresh one finishes it
+        close(first);
+        Map<String, Object> multi = new LinkedHashMap<>(single);
+        multi.put("topologyType", "multi");
+        transition("multi", "controller killed mid-plan, restarted", cp, network, multi, () -> {
+            CrashAfter crash = new CrashAfter(3, () -> { });
+            Host mortal = start(newHost(cp, new HookedPlugin(crash), "mortal", LEASE));
+            editSection(cp, "{\"topologyType\":\"multi\"}");
+            await("the controller dies after 3 writes", crash.crashed::get);
+            close(mortal);
+            start(newHost(cp, new RouteReflectorPlugin(), "fresh", LEASE));
+        }).check(softly);
+
+        // leader lost mid-plan: the leader stops writing after three writes of a switch back to single
+        // and gives up; the standby takes the Lease and finishes the plan
+        hosts.forEach(Host::close);
+        hosts.clear();
+        transition("single", "leader lost mid-plan, standby takes over", cp, network, single, () -> {
+            CrashAfter crash = new CrashAfter(3, () -> { });
+            Host leader = start(newHost(cp, new HookedPlugin(crash), "leader", LEASE));
+            await("it leads", leader::isLeader);
+            Host standby = start(newHost(cp, new RouteReflectorPlugin(), "standby", LEASE));
+            editSection(cp, "{\"topologyType\":\"single\"}");
+            await("the leader stops after 3 writes", crash.crashed::get);
+            close(leader);
+            await("the standby leads", standby::isLeader);
+        }).check(softly);
         softly.assertAll();
     }
 
