@@ -37,4 +37,20 @@ public final class Commands {
         }
     }
 
+
+    /** Stops a process: SIGTERM, then SIGKILL if it is still there after {@code grace}. Null or ended: nothing. */
+    public static void terminate(Process process, Duration grace) {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
 }

@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -267,7 +266,7 @@ public final class ControlPlane implements AutoCloseable {
     /** Stops kube-apiserver only (etcd keeps the data), for outage tests. */
     public void stopApiServer() {
         requireOwnProcesses("stopping kube-apiserver");
-        terminate(apiServer);
+        Commands.terminate(apiServer, Duration.ofSeconds(10));
     }
 
     public void restartApiServer() {
@@ -523,8 +522,8 @@ public final class ControlPlane implements AutoCloseable {
     public synchronized void stop() {
         beforeStop.forEach(Runnable::run);
         beforeStop.clear();
-        terminate(apiServer);
-        terminate(etcd);
+        Commands.terminate(apiServer, Duration.ofSeconds(10));
+        Commands.terminate(etcd, Duration.ofSeconds(10));
     }
 
     @Override
@@ -534,21 +533,6 @@ public final class ControlPlane implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
             // already shutting down: the hook runs stop() itself
-        }
-    }
-
-    private static void terminate(Process process) {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
         }
     }
 

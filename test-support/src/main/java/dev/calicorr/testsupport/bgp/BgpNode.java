@@ -1,10 +1,12 @@
 package dev.calicorr.testsupport.bgp;
 
+import dev.calicorr.testsupport.Commands;
 import dev.calicorr.testsupport.ControlPlaneException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -200,7 +202,7 @@ public final class BgpNode {
     /** Stops every process of this node: reporter and confd first, then BIRD. */
     synchronized void stop() {
         for (Process process : new Process[] {reporter, confd, bird6, bird}) {
-            terminate(process);
+            Commands.terminate(process, Duration.ofSeconds(5));
         }
     }
 
@@ -225,21 +227,6 @@ public final class BgpNode {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    private static void terminate(Process process) {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
         }
     }
 
