@@ -518,6 +518,46 @@ class PlannerTest {
     }
 
     @Test
+    void aClientMovingToAQuorumThatSharesNoRrWithItsOwnGetsThatQuorumsSessionsBeforeItLeaves() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10).toBuilder().topologyType(TopologyType.QUORUM).build();
+        Convergence.converge(model, config, T0, 3);
+        config = config.toBuilder().ratio(0.15).build(); // a third quorum: a third of the clients move to it
+
+        Plan plan = Convergence.applyOnce(model.copy(), config, T0.plusSeconds(10)); // checks every write
+        List<Step.PatchNode> across = plan.breakSteps().stream().filter(s -> s instanceof Step.PatchNode p
+                && p.labels().containsKey(Names.GROUP_LABEL) && !p.labels().containsKey(RR)
+                && p.annotations().isEmpty()).map(s -> (Step.PatchNode) s).toList();
+        assertThat(across).as("clients of quorums 1 and 2 moving to the new quorum move in the break phase")
+                .isNotEmpty();
+        String newQuorum = across.get(0).labels().get(Names.GROUP_LABEL);
+        String moving = across.get(0).node();
+        String from = model.node(moving).labels().get(Names.GROUP_LABEL);
+        assertThat(from).isNotNull().isNotEqualTo(newQuorum);
+        // the make phase creates the new quorum's peer selecting the movers' current groups too ...
+        assertThat(plan.makeSteps()).anySatisfy(s -> assertThat(s).isInstanceOfSatisfying(Step.CreatePeer.class,
+                create -> {
+                    assertThat(create.peer().name()).isEqualTo("rrc-group-" + newQuorum);
+                    assertThat(create.peer().nodeSelector()).contains("'" + from + "'").contains("'" + newQuorum + "'");
+                }));
+        // ... so once it is written the mover has sessions with the RRs of both quorums
+        ClusterModel made = model.copy();
+        plan.makeSteps().forEach(made::apply);
+        Bgp bgp = new Bgp(made.nodes(), made.peers(), false, Set.of());
+        Set<String> quorumOf = made.nodes().stream().filter(n -> n.labels().containsKey(RR))
+                .filter(n -> ("224.0.0." + newQuorum).equals(n.annotations().get(Names.CLUSTER_ID_ANNOTATION)))
+                .map(NodeFacts::name).collect(Collectors.toSet());
+        assertThat(quorumOf).hasSize(3);
+        assertThat(bgp.sessionsOf(moving)).containsAll(quorumOf)
+                .anyMatch(rr -> !quorumOf.contains(rr) && made.node(rr).annotations().containsKey(Names.CLUSTER_ID_ANNOTATION));
+        // and the break phase narrows it back
+        assertThat(plan.breakSteps()).anySatisfy(s -> assertThat(s).isInstanceOfSatisfying(Step.UpdatePeer.class,
+                update -> assertThat(update.peer().nodeSelector()).endsWith("== '" + newQuorum + "'")));
+        Convergence.converge(model, config, T0.plusSeconds(10), 4);
+        assertThat(model.peers()).allMatch(p -> !p.nodeSelector().contains(" in "));
+    }
+
+    @Test
     void aStableClusterReplansToNothing() {
         ClusterModel model = new ClusterModel(nodes(200, "a", "b", "c", "d"));
         RouteReflectorConfig config = config(0.05, 3, 10);
