@@ -11,6 +11,7 @@ import dev.calicorr.routereflector.sim.ClusterModel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -64,7 +65,7 @@ final class BreakGate {
         plan.breakSteps().forEach(broken::apply);
         Bgp after = new Bgp(broken.nodes(), broken.peers(), false, Set.of());
 
-        Reports reports = new Reports(made, sessions, config, lastWrite, now);
+        Reports reports = new Reports(snapshot, made, sessions, config, lastWrite, now);
         Map<String, int[]> waitedPerNode = new HashMap<>();
         int waited = 0;
         boolean settling = false;
@@ -164,11 +165,22 @@ final class BreakGate {
         private final SessionChecks.Observation observation;
         private final boolean settled;
         private final boolean givenUp;
+        /** RRs labelled by this plan's make steps: calico-node reports here, their statuses are still to come */
+        private final Set<String> labelledNow = new HashSet<>();
 
-        Reports(ClusterModel made, SessionChecks.Observation observation, RouteReflectorConfig config,
-                Instant lastWrite, Instant now) {
+        Reports(ClusterSnapshot snapshot, ClusterModel made, SessionChecks.Observation observation,
+                RouteReflectorConfig config, Instant lastWrite, Instant now) {
             this.made = made;
             this.observation = observation;
+            if (observation.available()) {
+                String key = config.routeReflectorLabelKey();
+                for (NodeFacts node : snapshot.nodes()) {
+                    NodeFacts after = made.node(node.name());
+                    if (!node.labels().containsKey(key) && after != null && after.labels().containsKey(key)) {
+                        labelledNow.add(node.name());
+                    }
+                }
+            }
             this.settled = !now.isBefore(lastWrite.plus(config.sessionSettleDelay()));
             // a session a reporting RR never lists within sessionStuckAfter of the change counts as stuck
             this.givenUp = !now.isBefore(lastWrite.plus(config.sessionStuckAfter()));
@@ -186,12 +198,10 @@ final class BreakGate {
         }
 
         private Seen reportOf(String reflector, String peer) {
-            if (observation.peers().awaitingReport().contains(reflector)) {
-                return Seen.PENDING;
-            }
             Set<String> up = observation.peers().establishedWith().get(reflector);
             if (up == null) {
-                return Seen.UNREPORTED;
+                return labelledNow.contains(reflector) || observation.peers().awaitingReport().contains(reflector)
+                        ? Seen.PENDING : Seen.UNREPORTED;
             }
             if (up.contains(peer)) {
                 return Seen.UP;
