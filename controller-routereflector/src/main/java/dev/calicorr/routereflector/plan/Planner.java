@@ -81,6 +81,8 @@ public final class Planner {
         final String ineligibleBecause;
         final boolean preferred;
         final boolean reflector;
+        /** stopped serving as an RR in an earlier plan (joining its client group then); drops the RR label now */
+        final boolean leaving;
         final int index;
         final String clusterId;
         final Instant servingSince;
@@ -113,9 +115,12 @@ public final class Planner {
             this.preferred = !config.preferredLabels().isEmpty() && LabelMatch.anyMatches(config.preferredLabels(), labels);
             this.clusterId = annotations.get(Names.CLUSTER_ID_ANNOTATION);
             String indexLabel = labels.get(Names.RR_INDEX_LABEL);
+            // The RR label alone (no index, no cluster ID): an RR that stopped serving and drops the label now.
+            this.leaving = labels.containsKey(config.routeReflectorLabelKey()) && indexLabel == null && clusterId == null;
             // Our index label and a cluster ID make it ours even when someone removed the RR label:
             // the label is restored instead of the node being left alone as a foreign RR.
-            this.reflector = labels.containsKey(config.routeReflectorLabelKey()) || clusterId != null && indexLabel != null;
+            this.reflector = labels.containsKey(config.routeReflectorLabelKey()) && !leaving
+                    || clusterId != null && indexLabel != null;
             boolean mayServe = reflector || clusterId != null;
             this.index = mayServe ? indexOf(indexLabel, clusterId, template) : 0;
             this.servingSince = mayServe ? facts.servingSince() : null;
@@ -787,6 +792,11 @@ public final class Planner {
                 }
                 if (view.role != Role.CLIENT) {
                     nodeWrite(view, writes);
+                } else if (view.leaving && Objects.equals(view.group, view.targetGroup)) {
+                    // the second half of a demotion: its sessions as a client came up since the first
+                    // (one whose group changed meanwhile moves first, as any client, and drops it after)
+                    (view.alive() ? writes.unlabel : writes.dead).add(new Step.PatchNode(view.name,
+                            diff(view.facts.labels(), clientLabels(view)), Map.of(), "demote (drops its RR label)"));
                 } else if (!isSettledClient(view)) {
                     moved.add(view);
                 }
@@ -937,23 +947,23 @@ public final class Planner {
                 return;
             }
             String reason = demoteReasons.getOrDefault(name, "not-needed");
-            // the second half of a demotion (it stopped serving and joined its group): no new decision
-            boolean droppingLabelOnly = view.alive() && annotationDiff.isEmpty() && view.group != null
-                    && !labelDiff.containsKey(Names.GROUP_LABEL);
-            if (!droppingLabelOnly) {
-                decisions.add(new Decision(view.zone, "demote", name, "", reason));
-            }
+            decisions.add(new Decision(view.zone, "demote", name, "", reason));
             if (!view.alive()) {
                 writes.dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));
                 return;
             }
             // It joins its client group before it drops its RR label (its sessions with the other RRs),
-            // so its new sessions are up before the old ones go: a serving RR as it stops serving, and
-            // drops the label in the next plan; one that does not serve in the make phase of this one.
+            // so its new sessions are up before the old ones go: a serving RR as it stops serving (its
+            // index goes too, which marks it as leaving) and drops the label in the next plan; one that
+            // does not serve in the make phase of this one.
             Map<String, String> joinGroup = labelDiff.containsKey(Names.GROUP_LABEL)
                     ? Collections.singletonMap(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL)) : Map.of();
             if (!annotationDiff.isEmpty()) {
-                writes.unserve.add(new Step.PatchNode(name, joinGroup, annotationDiff, "demote " + reason));
+                Map<String, String> unserve = new LinkedHashMap<>(joinGroup);
+                if (labelDiff.containsKey(Names.RR_INDEX_LABEL)) {
+                    unserve.put(Names.RR_INDEX_LABEL, null);
+                }
+                writes.unserve.add(new Step.PatchNode(name, unserve, annotationDiff, "demote " + reason));
                 return;
             }
             if (!joinGroup.isEmpty()) {

@@ -244,12 +244,12 @@ class PlannerTest {
         Plan demote = Convergence.applyOnce(model, config, t1.plusSeconds(60));
         assertThat(demote.decisions()).extracting(Decision::toString)
                 .containsExactly("zone=a demote node-000 reason=ineligible(cordoned)");
-        // cluster ID goes first, with its client group label: a break step
+        // cluster ID and index go first, with its client group label: a break step
         assertThat(demote.breakSteps()).anySatisfy(s -> assertThat(s).isInstanceOfSatisfying(Step.PatchNode.class,
                 p -> {
                     assertThat(p.node()).isEqualTo(cordoned);
                     assertThat(p.annotations()).containsEntry(Names.CLUSTER_ID_ANNOTATION, null);
-                    assertThat(p.labels()).containsOnlyKeys(Names.GROUP_LABEL);
+                    assertThat(p.labels()).containsOnlyKeys(Names.GROUP_LABEL, Names.RR_INDEX_LABEL);
                 }));
         assertThat(model.node(cordoned).labels()).containsKey(RR);
         // the RR label in the next plan, once its sessions as a client are up: no second decision
