@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
+import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
@@ -24,6 +25,7 @@ import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.RealControlPlane;
 import dev.calicorr.testsupport.SimulatedNodes;
 import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * plane: an RR is cordoned, its replacement is promoted and the group peers are widened to old and
  * new RRs (make); narrowing them (break) waits until calico-node (the stand-in, which reports the
  * replacement's sessions in Connect until the test lets them up) shows them Established, and where
- * the CalicoNodeStatus CRD is missing, for sessionSettleDelay after the last write.
+ * the CalicoNodeStatus CRD is missing, for sessionSettleDelay after the last write; so does the
+ * deletion of an adopted legacy peer.
  */
 @RealControlPlane
 class MakeBreakIT {
@@ -127,6 +130,33 @@ class MakeBreakIT {
             assertThat(log.lines()).anyMatch(l -> l.contains("the BGP sessions are up after"));
             await("the cordoned RR is demoted", () -> !reflectorNames(observed(cp)).contains(cordoned));
             assertThat(reflectorNames(awaitTopology(cp, section, 3))).contains(replacement);
+        }
+    }
+
+    @Test
+    void anAdoptedLegacyPeerIsDeletedOnlySessionSettleDelayAfterTheTopologysLastWrite(ControlPlane cp)
+            throws Exception {
+        var removed = cp.kubectl("delete", "crd", "caliconodestatuses.crd.projectcalico.org", "--wait=true");
+        assertThat(removed.exitCode()).as(removed.stderr()).isZero();
+        try {
+            BgpPeer legacy = new BgpPeer(new V1ObjectMeta().name("rrs-to-rrs"), new BgpPeer.Spec("has(x)", "has(x)"));
+            assertThat(LiveChecks.peers(cp).create(legacy).isSuccess()).isTrue();
+            new SimulatedNodes(cp.adminClient()).createMany("node", 0, 30, ZONES);
+            Map<String, Object> section = Map.of("ratio", 0.1, "adoptLegacyPeers", true, "sessionSettleDelay", "6s");
+            start(cp, section);
+            awaitTopology(cp, section, 3);
+            await("the legacy peer is deleted", () -> LiveChecks.peers(cp).get("rrs-to-rrs").getHttpStatusCode() == 404);
+
+            List<AuditedWrite> writes = cp.controllerWrites();
+            AuditedWrite deleted = writes.stream().filter(w -> "delete".equals(w.verb()) && "rrs-to-rrs".equals(w.name()))
+                    .findFirst().orElseThrow();
+            AuditedWrite lastOfTopology = writes.stream().filter(w -> w.at().isBefore(deleted.at()))
+                    .filter(w -> "nodes".equals(w.resource()) || "bgppeers".equals(w.resource()))
+                    .reduce((a, b) -> b).orElseThrow();
+            // the apiserver's own clock on both: the controller waited 6 s after its last topology write
+            assertThat(Duration.between(lastOfTopology.at(), deleted.at())).isGreaterThan(Duration.ofMillis(5500));
+        } finally {
+            cp.installCrds();
         }
     }
 
