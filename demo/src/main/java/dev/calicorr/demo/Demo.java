@@ -37,7 +37,9 @@ public final class Demo {
 
     private final ControlPlane cp;
     private final SimulatedNodes nodes;
-    private final Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.1, "removalDelay", "5s"));
+    /** No calico-node reports sessions here: each break phase waits sessionSettleDelay, shortened like removalDelay. */
+    private final Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.1, "removalDelay", "5s",
+            "sessionSettleDelay", "5s"));
 
     private Demo(ControlPlane cp) {
         this.cp = cp;

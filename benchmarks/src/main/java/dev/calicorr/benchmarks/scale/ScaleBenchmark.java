@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  */
 public final class ScaleBenchmark {
     private static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
-    /** Quiet time after the last write that counts as converged; longer than removalDelay. */
+    /** Quiet time after the last write that counts as converged; longer than removalDelay and sessionSettleDelay. */
     private static final Duration QUIET = Duration.ofSeconds(5);
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
     private static final Set<String> TOPOLOGY_RESOURCES = Set.of("nodes", "bgppeers");
@@ -50,7 +50,7 @@ public final class ScaleBenchmark {
     private final SimulatedNodes nodes;
     private final int count;
     private final Map<String, Object> section = new LinkedHashMap<>(
-            Map.of("min", 3, "max", 100, "ratio", 0.00473, "removalDelay", "2s"));
+            Map.of("min", 3, "max", 100, "ratio", 0.00473, "removalDelay", "2s", "sessionSettleDelay", "2s"));
     private final List<String> report = new ArrayList<>();
     private Process controller;
 

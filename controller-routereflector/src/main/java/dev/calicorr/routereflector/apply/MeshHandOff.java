@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * reflector topology is in place (no step left), every route reflector has served for
  * {@code removalDelay} and, where calico-node reports sessions (CalicoNodeStatus), every route
  * reflector has all its sessions Established and every client has at least one Established
- * session with a route reflector. Turns it back on when the topology cannot be kept (no eligible
- * node, no Ready route reflector), when {@code manageNodeToNodeMesh} is switched off, or when the
+ * session with a route reflector; where calico-node does not report sessions, once
+ * {@code sessionSettleDelay} has passed since the last write. Turns it back on when the topology
+ * cannot be kept (no eligible node, no Ready route reflector), when {@code manageNodeToNodeMesh} is switched off, or when the
  * controller is disabled; what the field was before is kept in the annotation
  * {@value Names#MESH_BEFORE_ANNOTATION}, so only what we changed is ever restored, by whichever
  * replica leads. Runs only in the leader's reconcile (never on a standby), never on a shutdown or a
@@ -98,7 +99,7 @@ final class MeshHandOff {
 
     /** Pure: what to do, from the cached BGPConfiguration/default (null when there is none) and this reconcile. */
     static Decision decide(BgpConfiguration current, RouteReflectorConfig config, boolean disabled, Plan plan,
-            ClusterSnapshot snapshot, SessionChecks.Observation sessions, Instant now) {
+            ClusterSnapshot snapshot, SessionChecks.Observation sessions, Instant settled, Instant now) {
         String ours = ours(current);
         boolean meshOn = current == null || current.meshEnabled();
         if (disabled || !config.manageNodeToNodeMesh()) {
@@ -137,6 +138,12 @@ final class MeshHandOff {
         if (wait.compareTo(Duration.ZERO) > 0) {
             return new Decision(Action.NONE, "the node-to-node mesh stays on until every route reflector has served for "
                     + config.removalDelay().toSeconds() + "s", false, Optional.of(wait));
+        }
+        if (!sessions.available() && sessions.state() != SessionChecks.State.WAITING && now.isBefore(settled)) {
+            return new Decision(Action.NONE, "the node-to-node mesh stays on until sessionSettleDelay ("
+                    + dev.calicorr.core.config.ConfigValues.formatDuration(config.sessionSettleDelay()) + ") has passed "
+                    + "since the last change: calico-node does not report BGP sessions here", false,
+                    Optional.of(Duration.between(now, settled)));
         }
         if (sessions.state() == SessionChecks.State.WAITING) {
             return new Decision(Action.NONE, "the node-to-node mesh stays on until calico-node reports the BGP sessions "
@@ -178,14 +185,14 @@ final class MeshHandOff {
      * @return when to look again, if a timed condition is pending
      */
     Optional<Duration> reconcile(RouteReflectorConfig config, boolean disabled, Plan plan, ClusterSnapshot snapshot,
-            SessionChecks.Observation sessions, Instant now) throws ApiUnavailableException {
+            SessionChecks.Observation sessions, Instant settled, Instant now) throws ApiUnavailableException {
         BgpConfiguration current = cache.getByKey(BgpConfiguration.DEFAULT_NAME);
         if (current != null && version(current) < writtenVersion) {
             return Optional.of(Duration.ofSeconds(1)); // our last write is not in the cache yet
         }
         metrics.mesh(current == null || current.meshEnabled());
-        Decision decision = disabled ? decide(current, config, true, null, null, null, now)
-                : decide(current, config, false, plan, snapshot, sessions, now);
+        Decision decision = disabled ? decide(current, config, true, null, null, null, now, now)
+                : decide(current, config, false, plan, snapshot, sessions, settled, now);
         if (decision.action() == Action.NONE) {
             if (!decision.reason().isEmpty() && !decision.reason().equals(lastNote)) {
                 log.info("{}", decision.reason());

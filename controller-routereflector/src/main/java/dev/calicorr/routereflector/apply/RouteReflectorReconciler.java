@@ -7,6 +7,7 @@ import dev.calicorr.routereflector.kube.LiveCluster;
 import dev.calicorr.routereflector.kube.NodeFactsCache;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -66,6 +67,13 @@ public final class RouteReflectorReconciler implements Reconciler {
     private volatile boolean disabled;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
+    /** When we last wrote a step; a new leader starts as if it had just written one (sessions may be coming up). */
+    private Instant lastWrite;
+    /**
+     * Since when break steps are held back (null: they are not): one log line and Event per wait,
+     * however the plan changes while it lasts (e.g. a demotion falls due meanwhile).
+     */
+    private Instant heldSince;
 
     /** Test seam: runs before each step is executed (fault tests stop the controller mid-plan). */
     public interface StepHook {
@@ -109,27 +117,43 @@ public final class RouteReflectorReconciler implements Reconciler {
         try {
             Instant now = clock.instant();
             if (disabled) {
-                meshHandOff.reconcile(current, true, null, null, null, now);
+                meshHandOff.reconcile(current, true, null, null, null, now, now);
                 sessionChecks.deleteAll(dryRun);
                 return new Result(true, current.reconcilerPeriod());
+            }
+            if (lastWrite == null) {
+                lastWrite = now;
             }
             List<V1Node> nodeList = nodes.list();
             SessionChecks.Observation sessions = sessionChecks.observe(nodeList, current, now);
             ClusterSnapshot snapshot = snapshot(nodeList, sessions);
             Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
-            int written = apply(plan);
+            Optional<Duration> held = Optional.empty();
+            int written = apply(plan.makeSteps(), plan.decisions(), false);
+            Optional<BreakGate.Hold> hold = dryRun ? Optional.empty()
+                    : BreakGate.check(snapshot, plan, sessions, current, lastWrite, clock.instant());
+            if (hold.isPresent()) {
+                reportHold(hold.get());
+                held = Optional.of(hold.get().recheckAfter());
+            } else {
+                reportReleased(plan);
+                written += apply(plan.breakSteps(), plan.decisions(), true);
+            }
             written += sessionChecks.sync(nodes.list(), current, dryRun);
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
                     plan.summary().clientsPerReflector(), plan.summary().peerCount());
+            Optional<Duration> legacy = Optional.empty();
             if (plan.steps().isEmpty()) {
                 topologyReport.report(plan.summary(), current);
-                legacyPeers.handle(peers.list(), current.adoptLegacyPeers());
-            } else {
+                legacy = legacyPeers.handle(peers.list(), current.adoptLegacyPeers(),
+                        sessionsUp(snapshot, sessions, current, clock.instant()));
+            } else if (written > 0) {
                 log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);
             }
-            Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions, now);
-            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh)
+            Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions,
+                    lastWrite.plus(current.sessionSettleDelay()), now);
+            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, held, legacy)
                     .flatMap(Optional::stream)
                     .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
@@ -149,12 +173,41 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
     }
 
+    /**
+     * For deleting legacy peers (a break step outside the plan): empty when the sessions of our
+     * topology are up (every serving RR has Established sessions and none coming up, where
+     * calico-node reports; sessionSettleDelay after our last write where it does not), else how
+     * soon to look again.
+     */
+    private Optional<Duration> sessionsUp(ClusterSnapshot snapshot, SessionChecks.Observation sessions,
+            RouteReflectorConfig current, Instant now) {
+        if (!sessions.available()) {
+            Duration left = Duration.between(now, lastWrite.plus(current.sessionSettleDelay()));
+            return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
+        }
+        boolean up = snapshot.nodes().stream()
+                .filter(n -> n.ready() && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)
+                        && n.labels().containsKey(current.routeReflectorLabelKey()))
+                .allMatch(n -> {
+                    var facts = sessions.perReflector().get(n.name());
+                    return facts != null && facts.established() > 0 && facts.pending() == 0;
+                });
+        return up ? Optional.empty() : Optional.of(BreakGate.RECHECK);
+    }
+
     private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions) {
         return new ClusterSnapshot(nodeFacts.facts(nodeList), LiveCluster.owned(peers.list()), sessions.forPlanner());
     }
 
-    private int apply(Plan plan) throws ApiUnavailableException, StepExecutor.StepFailedException {
-        for (Decision decision : plan.decisions()) {
+    /**
+     * Executes one phase's steps in order and waits for the caches to show them. Its decisions are
+     * logged and recorded as Events with it: demotions with the break phase, the others with the make
+     * phase (a held break phase logs its demotions only once they run).
+     */
+    private int apply(List<Step> steps, List<Decision> decisions, boolean breakPhase)
+            throws ApiUnavailableException, StepExecutor.StepFailedException {
+        List<Decision> ours = decisions.stream().filter(d -> "demote".equals(d.action()) == breakPhase).toList();
+        for (Decision decision : ours) {
             log.info("{}", decision);
         }
         Map<String, String> writtenNodes = new HashMap<>();
@@ -162,11 +215,12 @@ public final class RouteReflectorReconciler implements Reconciler {
         Set<String> deletedPeers = new HashSet<>();
         int written = 0;
         try {
-            for (Step step : plan.steps()) {
+            for (Step step : steps) {
                 stepHook.beforeStep(step);
                 reportRestore(step);
                 KubernetesObject result = executor.execute(step);
                 written++;
+                lastWrite = clock.instant();
                 if (result instanceof V1Node node) {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
                 } else if (result instanceof BgpPeer peer) {
@@ -178,8 +232,36 @@ public final class RouteReflectorReconciler implements Reconciler {
         } finally {
             awaitCache(writtenNodes, writtenPeers, deletedPeers);
         }
-        recordEvents(plan.decisions());
+        recordEvents(ours);
         return written;
+    }
+
+    /** Once per wait: a log line and a Normal Event on the node whose sessions are waited for, and the counter. */
+    private void reportHold(BreakGate.Hold hold) {
+        if (heldSince != null) {
+            log.debug("still {}", hold.message());
+            return;
+        }
+        heldSince = clock.instant();
+        metrics.changeHeldBack();
+        log.info("{} reason=bgp-sessions-not-up", hold.message());
+        V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(hold.node());
+        V1Node cached = nodes.getByKey(hold.node());
+        if (cached != null) {
+            ref.uid(cached.getMetadata().getUid());
+        }
+        events.event(ref, EventType.Normal, "WaitingForBGPSessions", "%s", hold.message());
+    }
+
+    private void reportReleased(Plan plan) {
+        if (heldSince == null) {
+            return;
+        }
+        if (!plan.breakSteps().isEmpty()) {
+            log.info("the BGP sessions are up after {}s: now {}", Duration.between(heldSince, clock.instant()).toSeconds(),
+                    BreakGate.describe(plan));
+        }
+        heldSince = null;
     }
 
     /**

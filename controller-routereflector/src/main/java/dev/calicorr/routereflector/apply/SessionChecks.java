@@ -110,9 +110,15 @@ final class SessionChecks {
      * @param recheckAfter  when something timed is due (a session counting as stuck, a first report)
      */
     record Observation(State state, Map<String, SessionFacts> perReflector, Set<String> servedClients,
-            Optional<Duration> recheckAfter) {
+            Optional<Duration> recheckAfter, Peers peers) {
         static Observation without(State state, Optional<Duration> recheckAfter) {
-            return new Observation(state, Map.of(), Set.of(), recheckAfter);
+            return new Observation(state, Map.of(), Set.of(), recheckAfter, Peers.NONE);
+        }
+
+        /** Without the per-session detail (what the mesh hand-off reads). */
+        Observation(State state, Map<String, SessionFacts> perReflector, Set<String> servedClients,
+                Optional<Duration> recheckAfter) {
+            this(state, perReflector, servedClients, recheckAfter, Peers.NONE);
         }
 
         boolean available() {
@@ -126,6 +132,19 @@ final class SessionChecks {
         Optional<Map<String, SessionFacts>> forPlanner() {
             return available() ? Optional.of(perReflector) : Optional.empty();
         }
+    }
+
+    /**
+     * Each session as calico-node reports it, for the break steps' wait.
+     *
+     * @param establishedWith per RR whose status is reported: the nodes it has an Established session with
+     * @param stuckWith       per such RR: the nodes whose session with it was reported stuck
+     * @param awaitingReport  RRs whose status calico-node has not filled in yet, but still may
+     *                        (created less than sessionStuckAfter ago, or about to be created)
+     */
+    record Peers(Map<String, Set<String>> establishedWith, Map<String, Set<String>> stuckWith,
+            Set<String> awaitingReport) {
+        static final Peers NONE = new Peers(Map.of(), Map.of(), Set.of());
     }
 
     SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake) {
@@ -331,18 +350,31 @@ final class SessionChecks {
         }
         Map<String, SessionFacts> facts = new TreeMap<>();
         Set<String> served = new HashSet<>();
+        Map<String, Set<String>> establishedWith = new HashMap<>();
+        Map<String, Set<String>> stuckWith = new HashMap<>();
+        Set<String> awaiting = new HashSet<>();
         Duration recheck = null;
         int newlyStuck = 0;
         for (V1Node node : reflectors.values()) {
             String rr = node.getMetadata().getName();
             CalicoNodeStatus status = informer.getIndexer().getByKey(nameFor(rr));
-            if (status == null || !isOwned(status)) {
+            if (status == null) {
+                awaiting.add(rr); // a new RR: this reconcile creates its status
+                continue;
+            }
+            if (!isOwned(status)) {
                 continue;
             }
             if (status.getStatus() == null || status.getStatus().getLastUpdated() == null) {
+                var created = status.getMetadata().getCreationTimestamp();
+                if (created == null || now.isBefore(created.toInstant().plus(config.sessionStuckAfter()))) {
+                    awaiting.add(rr);
+                }
                 recheck = earlier(recheck, reportSilent(status, rr, config, now));
                 continue;
             }
+            Set<String> up = new HashSet<>();
+            establishedWith.put(rr, up);
             int established = 0;
             Map<String, String> notEstablished = new TreeMap<>();
             CalicoNodeStatus.Bgp bgp = status.getStatus().getBgp();
@@ -359,13 +391,21 @@ final class SessionChecks {
                 if (peer.established()) {
                     established++;
                     served.add(other);
+                    up.add(other);
                 } else {
                     notEstablished.merge(other, String.valueOf(peer.state()), (a, b) -> a);
                 }
             }
             recheck = earlier(recheck, track(rr, notEstablished, config, now));
             newlyStuck += reportStuck(node, config, now);
-            int stuck = (int) down.get(rr).values().stream().filter(d -> d.reported).count();
+            Set<String> stuckPeers = new HashSet<>();
+            down.get(rr).forEach((peer, state) -> {
+                if (state.reported) {
+                    stuckPeers.add(peer);
+                }
+            });
+            stuckWith.put(rr, stuckPeers);
+            int stuck = stuckPeers.size();
             int pending = notEstablished.size() - stuck;
             // Taken over: something is up and nothing is still coming up. A session already reported
             // stuck (one broken client) does not hold a hand-over back for ever, unless most are down.
@@ -382,7 +422,8 @@ final class SessionChecks {
         if (newlyStuck > 0) {
             metrics.sessionsStuck(newlyStuck);
         }
-        return new Observation(State.ACTIVE, facts, served, Optional.ofNullable(recheck));
+        return new Observation(State.ACTIVE, facts, served, Optional.ofNullable(recheck),
+                new Peers(establishedWith, stuckWith, awaiting));
     }
 
     private static Duration earlier(Duration a, Duration b) {

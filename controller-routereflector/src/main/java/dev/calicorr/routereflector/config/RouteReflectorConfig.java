@@ -19,6 +19,9 @@ import java.util.Set;
  *                             on when it cannot be kept or the controller is disabled
  * @param sessionStuckAfter    a BGP session of a route reflector that is not Established for this
  *                             long is reported (where CalicoNodeStatus is available)
+ * @param sessionSettleDelay   where calico-node does not report a session (no CalicoNodeStatus CRD, no
+ *                             status for a node), how long after the writes that create it it counts
+ *                             as up: the break steps of a change and the mesh hand-off wait this long
  */
 public record RouteReflectorConfig(
         int min,
@@ -42,7 +45,8 @@ public record RouteReflectorConfig(
         Duration reconcilerPeriod,
         boolean adoptLegacyPeers,
         boolean manageNodeToNodeMesh,
-        Duration sessionStuckAfter) {
+        Duration sessionStuckAfter,
+        Duration sessionSettleDelay) {
 
     public static final int DEFAULT_MIN = 3;
     public static final int DEFAULT_MAX = 10;
@@ -64,6 +68,11 @@ public record RouteReflectorConfig(
     public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
     public static final Duration DEFAULT_RECONCILER_PERIOD = Duration.ofMinutes(5);
     public static final Duration DEFAULT_SESSION_STUCK_AFTER = Duration.ofMinutes(3);
+    /**
+     * confd's re-render plus BIRD's timers in Calico's template (3.28: connect delay 2s, connect
+     * retry 5s, error wait 5s up to 30s): a session that can come up is up by then.
+     */
+    public static final Duration DEFAULT_SESSION_SETTLE_DELAY = Duration.ofSeconds(45);
 
     public RouteReflectorConfig {
         steps = List.copyOf(steps);
@@ -81,6 +90,7 @@ public record RouteReflectorConfig(
         Objects.requireNonNull(removalDelay, "removalDelay");
         Objects.requireNonNull(reconcilerPeriod, "reconcilerPeriod");
         Objects.requireNonNull(sessionStuckAfter, "sessionStuckAfter");
+        Objects.requireNonNull(sessionSettleDelay, "sessionSettleDelay");
     }
 
     /** How many RRs the cluster wants for its eligible nodes, before the [min, max] clamp. */
@@ -115,7 +125,8 @@ public record RouteReflectorConfig(
                 .hostnameLabel(hostnameLabel).nodeSelector(nodeSelector).incompatibleLabels(incompatibleLabels)
                 .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
                 .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers)
-                .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter);
+                .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter)
+                .sessionSettleDelay(sessionSettleDelay);
     }
 
     /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
@@ -142,6 +153,7 @@ public record RouteReflectorConfig(
         private boolean adoptLegacyPeers;
         private boolean manageNodeToNodeMesh;
         private Duration sessionStuckAfter = DEFAULT_SESSION_STUCK_AFTER;
+        private Duration sessionSettleDelay = DEFAULT_SESSION_SETTLE_DELAY;
 
         private Builder() {
         }
@@ -168,13 +180,14 @@ public record RouteReflectorConfig(
         public Builder adoptLegacyPeers(boolean value) { adoptLegacyPeers = value; return this; }
         public Builder manageNodeToNodeMesh(boolean value) { manageNodeToNodeMesh = value; return this; }
         public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
+        public Builder sessionSettleDelay(Duration value) { sessionSettleDelay = value; return this; }
 
         public RouteReflectorConfig build() {
             return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
                     reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
-                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter);
+                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay);
         }
     }
 }

@@ -38,9 +38,12 @@ public final class RouteReflectorConfigParser {
             "rackLabel", "reflectorsPerRack", "topologyType",
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
-            "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter");
+            "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter",
+            "sessionSettleDelay");
     private static final Duration MIN_RECONCILER_PERIOD = Duration.ofSeconds(1);
     private static final Duration MIN_SESSION_STUCK_AFTER = Duration.ofSeconds(1);
+    /** A change held back longer than this without any report is not a settle delay but an outage. */
+    private static final Duration MAX_SESSION_SETTLE_DELAY = Duration.ofMinutes(30);
 
     private RouteReflectorConfigParser() {
     }
@@ -204,6 +207,13 @@ public final class RouteReflectorConfigParser {
                     "must be at least 1s, got " + ConfigValues.formatDuration(stuckAfter));
         }
         builder.sessionStuckAfter(stuckAfter);
+        Duration settle = values.duration("sessionSettleDelay").orElse(RouteReflectorConfig.DEFAULT_SESSION_SETTLE_DELAY);
+        if (settle.compareTo(MAX_SESSION_SETTLE_DELAY) > 0) { // a duration is never negative
+            throw new InvalidConfigException(values.field("sessionSettleDelay"),
+                    "must be between 0s and " + ConfigValues.formatDuration(MAX_SESSION_SETTLE_DELAY) + ", got "
+                            + ConfigValues.formatDuration(settle));
+        }
+        builder.sessionSettleDelay(settle);
 
         RouteReflectorConfig config = builder.build();
         return new ParsedConfig<>(config, effective(config), used);
@@ -299,6 +309,7 @@ public final class RouteReflectorConfigParser {
         out.put("adoptLegacyPeers", config.adoptLegacyPeers());
         out.put("manageNodeToNodeMesh", config.manageNodeToNodeMesh());
         out.put("sessionStuckAfter", ConfigValues.formatDuration(config.sessionStuckAfter()));
+        out.put("sessionSettleDelay", ConfigValues.formatDuration(config.sessionSettleDelay()));
         return out;
     }
 

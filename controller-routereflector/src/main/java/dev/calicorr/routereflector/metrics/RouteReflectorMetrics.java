@@ -25,6 +25,7 @@ public final class RouteReflectorMetrics {
     private final Gauge sessionsNotEstablished;
     private final Counter sessionsStuck;
     private final Gauge mesh;
+    private final Counter changesHeldBack;
 
     public RouteReflectorMetrics(PrometheusRegistry registry) {
         desired = Gauge.builder().name(PREFIX + "route_reflectors_desired")
@@ -60,6 +61,10 @@ public final class RouteReflectorMetrics {
                 .register(registry);
         mesh = Gauge.builder().name(PREFIX + "node_to_node_mesh")
                 .help("1 while Calico's node-to-node mesh is on (BGPConfiguration/default), 0 while it is off")
+                .register(registry);
+        changesHeldBack = Counter.builder().name(PREFIX + "changes_held_back_total")
+                .help("Changes whose break steps (narrowing peers, moves across groups, demotions) waited for the "
+                        + "BGP sessions their make steps created, once per wait")
                 .register(registry);
     }
 
@@ -105,6 +110,10 @@ public final class RouteReflectorMetrics {
 
     public void sessionsStuck(int count) {
         sessionsStuck.inc(count);
+    }
+
+    public void changeHeldBack() {
+        changesHeldBack.inc();
     }
 
     public void mesh(boolean enabled) {

@@ -87,16 +87,19 @@ final class ClientGroups {
         allGroups.sort(Comparator.comparingInt(Integer::parseInt));
 
         clientsByZone.forEach((zone, clients) ->
-                fill(clients, groupsByZone.getOrDefault(zone, allGroups)));
+                fill(clients, groupsByZone.getOrDefault(zone, allGroups), groups));
         return groups;
     }
 
     /**
      * Even split of one zone's clients over its groups, keeping current members within the share
      * (the first by name when a group has more). Clients come in any order; the result does not
-     * depend on it: only the clients that move are sorted, by their names' hash codes.
+     * depend on it: only the clients that move are sorted, by their names' hash codes. A client
+     * that leaves a group goes, among the smallest groups, to one that shares an RR with the group
+     * it leaves ({@code reflectors}: each group's RR indexes; empty where groups never share one),
+     * so it keeps a session through the move.
      */
-    static void fill(List<View> clients, List<String> zoneGroups) {
+    static void fill(List<View> clients, List<String> zoneGroups, Map<String, List<Integer>> reflectors) {
         int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
         Map<String, int[]> count = new HashMap<>();
         zoneGroups.forEach(g -> count.put(g, new int[1]));
@@ -131,12 +134,34 @@ final class ClientGroups {
                     smallest = g;
                 }
             }
+            String from = unassigned.get(index).group;
+            List<Integer> leaving = from == null ? null : reflectors.get(from);
+            if (leaving != null && !shareAnRr(leaving, reflectors.get(zoneGroups.get(smallest)))) {
+                for (int g = smallest + 1; g < sizes.length; g++) {
+                    if (sizes[g] == sizes[smallest] && shareAnRr(leaving, reflectors.get(zoneGroups.get(g)))) {
+                        smallest = g;
+                        break;
+                    }
+                }
+            }
             groupOf[index] = smallest;
             sizes[smallest]++;
         }
         for (int i = 0; i < groupOf.length; i++) {
             unassigned.get(i).targetGroup = zoneGroups.get(groupOf[i]);
         }
+    }
+
+    private static boolean shareAnRr(List<Integer> a, List<Integer> b) {
+        if (b == null) {
+            return false;
+        }
+        for (Integer index : a) {
+            if (b.contains(index)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

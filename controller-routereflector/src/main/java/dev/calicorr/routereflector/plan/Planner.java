@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -80,6 +81,8 @@ public final class Planner {
         final String ineligibleBecause;
         final boolean preferred;
         final boolean reflector;
+        /** stopped serving as an RR in an earlier plan (joining its client group then); drops the RR label now */
+        final boolean leaving;
         final int index;
         final String clusterId;
         final Instant servingSince;
@@ -112,9 +115,12 @@ public final class Planner {
             this.preferred = !config.preferredLabels().isEmpty() && LabelMatch.anyMatches(config.preferredLabels(), labels);
             this.clusterId = annotations.get(Names.CLUSTER_ID_ANNOTATION);
             String indexLabel = labels.get(Names.RR_INDEX_LABEL);
+            // The RR label alone (no index, no cluster ID): an RR that stopped serving and drops the label now.
+            this.leaving = labels.containsKey(config.routeReflectorLabelKey()) && indexLabel == null && clusterId == null;
             // Our index label and a cluster ID make it ours even when someone removed the RR label:
             // the label is restored instead of the node being left alone as a foreign RR.
-            this.reflector = labels.containsKey(config.routeReflectorLabelKey()) || clusterId != null && indexLabel != null;
+            this.reflector = labels.containsKey(config.routeReflectorLabelKey()) && !leaving
+                    || clusterId != null && indexLabel != null;
             boolean mayServe = reflector || clusterId != null;
             this.index = mayServe ? indexOf(indexLabel, clusterId, template) : 0;
             this.servingSince = mayServe ? facts.servingSince() : null;
@@ -357,13 +363,13 @@ public final class Planner {
                 case HIERARCHY -> Racks.assign(views, serving, template, warnings);
             };
             targets = withRole(Role.TARGET); // a rack without an ID drops out
-            NodeWrites nodeWrites = nodeWrites();
+            NodeWrites nodeWrites = nodeWrites(groups);
             List<PeerFacts> peers = desiredPeers(groups, nodeWrites.clientsPerGroup.keySet());
-            List<Step> steps = steps(nodeWrites, peers);
+            Plan.Phases steps = steps(nodeWrites, peers);
             decisions.sort(Comparator.comparing(Decision::node));
             warnings.sort(Comparator.naturalOrder());
-            return new Plan(steps, decisions, summary(targets, groups, peers, nodeWrites), warnings, peers,
-                    recheckAfter);
+            return new Plan(steps.steps(), steps.breakFrom(), decisions, summary(targets, groups, peers, nodeWrites),
+                    warnings, peers, recheckAfter);
         }
 
         private void chooseTargets() {
@@ -752,8 +758,17 @@ public final class Planner {
             final List<Step> dead = new ArrayList<>();
             final List<Step> label = new ArrayList<>();
             final List<Step> serve = new ArrayList<>();
+            /** serving RRs that change index, and their new cluster IDs: break steps */
+            final List<Step> relabelServing = new ArrayList<>();
+            final List<Step> reserve = new ArrayList<>();
             final List<Step> move = new ArrayList<>();
+            /** moves into a group that shares no serving RR with the client's current one: break steps */
+            final List<Step> moveAcross = new ArrayList<>();
+            /** per target group, the current groups of the clients moving across into it */
+            final Map<String, Set<String>> widenFor = new HashMap<>();
             final List<Step> unserve = new ArrayList<>();
+            /** RRs that never served (or stopped serving) joining their client group before they drop the RR label */
+            final List<Step> join = new ArrayList<>();
             final List<Step> unlabel = new ArrayList<>();
             final List<Map<String, String>> reflectorLabels = new ArrayList<>();
             /** clients (and RRs demoted now) per target group; its keys are the groups in use */
@@ -761,7 +776,7 @@ public final class Planner {
             int clients;
         }
 
-        private NodeWrites nodeWrites() {
+        private NodeWrites nodeWrites(Map<String, List<Integer>> groups) {
             NodeWrites writes = new NodeWrites();
             Map<String, String> moveReasons = new HashMap<>();
             List<View> moved = new ArrayList<>();
@@ -777,10 +792,39 @@ public final class Planner {
                 }
                 if (view.role != Role.CLIENT) {
                     nodeWrite(view, writes);
+                } else if (view.leaving && Objects.equals(view.group, view.targetGroup)) {
+                    // the second half of a demotion: its sessions as a client came up since the first
+                    // (one whose group changed meanwhile moves first, as any client, and drops it after)
+                    (view.alive() ? writes.unlabel : writes.dead).add(new Step.PatchNode(view.name,
+                            diff(view.facts.labels(), clientLabels(view)), Map.of(), "demote (drops its RR label)"));
                 } else if (!isSettledClient(view)) {
                     moved.add(view);
                 }
             }
+            Map<String, Boolean> overlapping = new HashMap<>();
+            List<View> across = new ArrayList<>();
+            List<View> within = new ArrayList<>();
+            for (View view : moved) {
+                boolean keepsAnRr = view.group == null || view.targetGroup == null || view.group.equals(view.targetGroup)
+                        || overlapping.computeIfAbsent(view.group + " -> " + view.targetGroup,
+                                pair -> sharesServingRr(view.group, groups.get(view.targetGroup)));
+                (keepsAnRr ? within : across).add(view);
+                if (!keepsAnRr) {
+                    writes.widenFor.computeIfAbsent(view.targetGroup, g -> new TreeSet<>()).add(view.group);
+                }
+            }
+            addMoves(within, writes.move, moveReasons);
+            addMoves(across, writes.moveAcross, moveReasons);
+            // the same order whatever the snapshot's
+            for (List<Step> phase : List.of(writes.dead, writes.label, writes.serve, writes.join, writes.relabelServing,
+                    writes.reserve, writes.unserve, writes.unlabel)) {
+                ByName.forListing(phase, phase.stream().mapToInt(step -> node(step).hashCode()).toArray(), Planner::node);
+            }
+            return writes;
+        }
+
+        /** The patches of clients that change group, in name-hash order whatever the snapshot's. */
+        private void addMoves(List<View> moved, List<Step> into, Map<String, String> moveReasons) {
             int[] hashes = new int[moved.size()];
             for (int i = 0; i < hashes.length; i++) {
                 View view = moved.get(i);
@@ -789,20 +833,43 @@ public final class Planner {
                         : moveReasons.computeIfAbsent(view.targetGroup, g -> "client of group " + g);
                 if (!view.reflector && view.clusterId == null && !view.bookkeeping) {
                     // most moves: a plain client changing group; no maps to diff
-                    writes.move.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
+                    into.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
                             view.targetGroup), Map.of(), reason));
                 } else {
                     Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
                     Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
-                    writes.move.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
+                    into.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
                 }
             }
-            // the same order whatever the snapshot's
-            ByName.forListing(writes.move, hashes, Planner::node);
-            for (List<Step> phase : List.of(writes.dead, writes.label, writes.serve, writes.unserve, writes.unlabel)) {
-                ByName.forListing(phase, phase.stream().mapToInt(step -> node(step).hashCode()).toArray(), Planner::node);
+            ByName.forListing(into, hashes, Planner::node);
+        }
+
+        /**
+         * Whether a client of {@code current} keeps a session with a serving RR when it moves to the
+         * group of these target RR indexes: an RR that serves now, keeps serving, is selected by the
+         * current group's BGPPeer and is one of the destination's, under the index it carries now (an
+         * RR that changes index does so in the break phase). O(R) per pair of groups.
+         */
+        private boolean sharesServingRr(String current, List<Integer> destination) {
+            PeerFacts peer = observedPeers.get(GROUP_PEER_PREFIX + current);
+            if (peer == null || destination == null) {
+                return true; // no sessions through the current group's peer: the move loses none
             }
-            return writes;
+            Selector selector;
+            try {
+                selector = Selector.parse(peer.peerSelector());
+            } catch (SelectorParseException e) {
+                return true; // not a selector we wrote: it is replaced, not relied on
+            }
+            Set<Integer> wanted = new HashSet<>(destination);
+            for (View rr : reflectors) {
+                if (rr.isRr() && rr.alive() && rr.clusterId != null && wanted.contains(rr.targetIndex)
+                        && String.valueOf(rr.targetIndex).equals(rr.facts.labels().get(Names.RR_INDEX_LABEL))
+                        && selector.matches(rr.facts.labels())) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** The labels we manage as a client wants them: no RR label, no index, its target group. */
@@ -862,11 +929,16 @@ public final class Planner {
                 if (labelDiff.containsKey(Names.GROUP_LABEL)) {
                     leaveGroup.put(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL));
                 }
+                // A serving RR that changes index leaves the peers that select it by its old one: its
+                // clients keep it through the make forms (old and new index) until then, so it is a break step.
+                boolean reindexed = view.reflector && view.clusterId != null && labelDiff.containsKey(Names.RR_INDEX_LABEL);
                 if (!labelDiff.isEmpty()) {
-                    writes.label.add(new Step.PatchNode(name, labelDiff, Map.of(), view.reflector ? "relabel" : "promote"));
+                    (reindexed ? writes.relabelServing : writes.label).add(new Step.PatchNode(name, labelDiff, Map.of(),
+                            view.reflector ? "relabel" : "promote"));
                 }
                 if (!annotationDiff.isEmpty() || !leaveGroup.isEmpty()) {
-                    writes.serve.add(new Step.PatchNode(name, leaveGroup, annotationDiff, "serve"));
+                    (reindexed ? writes.reserve : writes.serve).add(new Step.PatchNode(name, leaveGroup, annotationDiff,
+                            "serve"));
                 }
                 if (!view.reflector) {
                     decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
@@ -880,49 +952,105 @@ public final class Planner {
                 writes.dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));
                 return;
             }
+            // It joins its client group before it drops its RR label (its sessions with the other RRs),
+            // so its new sessions are up before the old ones go: a serving RR as it stops serving (its
+            // index goes too, which marks it as leaving) and drops the label in the next plan; one that
+            // does not serve in the make phase of this one.
+            Map<String, String> joinGroup = labelDiff.containsKey(Names.GROUP_LABEL)
+                    ? Collections.singletonMap(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL)) : Map.of();
             if (!annotationDiff.isEmpty()) {
-                writes.unserve.add(new Step.PatchNode(name, Map.of(), annotationDiff, "demote " + reason));
+                Map<String, String> unserve = new LinkedHashMap<>(joinGroup);
+                if (labelDiff.containsKey(Names.RR_INDEX_LABEL)) {
+                    unserve.put(Names.RR_INDEX_LABEL, null);
+                }
+                writes.unserve.add(new Step.PatchNode(name, unserve, annotationDiff, "demote " + reason));
+                return;
+            }
+            if (!joinGroup.isEmpty()) {
+                writes.join.add(new Step.PatchNode(name, joinGroup, Map.of(), "demote " + reason));
             }
             if (!labelDiff.isEmpty()) {
                 writes.unlabel.add(new Step.PatchNode(name, labelDiff, Map.of(), "demote " + reason));
             }
         }
 
-        private List<Step> steps(NodeWrites writes, List<PeerFacts> peers) {
+        /**
+         * The steps in their two phases. Make: dead RRs' demotions (they serve nobody), RR labels,
+         * every peer in its make form, cluster IDs, client moves that keep a serving RR. Break: the
+         * serving RRs that change index, the other client moves, then each peer in its final form,
+         * obsolete peers deleted, demotions.
+         */
+        private Plan.Phases steps(NodeWrites writes, List<PeerFacts> peers) {
             List<Step> peerWrites = new ArrayList<>();
             List<Step> cleanup = new ArrayList<>();
             Set<String> wanted = new HashSet<>();
             for (PeerFacts peer : peers) {
                 wanted.add(peer.name());
                 PeerFacts observed = observedPeers.get(peer.name());
+                PeerFacts make = makeForm(peer, observed, writes);
+                String reason = make.equals(peer) ? "topology"
+                        : !make.nodeSelector().equals(peer.nodeSelector())
+                                ? "topology (also the clients moving in, until their new sessions are up)"
+                                : "topology (old and new RRs while the new ones start serving)";
                 if (observed == null) {
-                    peerWrites.add(new Step.CreatePeer(peer, "topology"));
-                } else if (!observed.equals(peer)) {
-                    if (!observed.nodeSelector().equals(peer.nodeSelector())
-                            || widens(observed, peer, writes.reflectorLabels)) {
-                        peerWrites.add(new Step.UpdatePeer(peer, "topology"));
-                    } else {
-                        // Narrowing drops RRs the clients still use: first peer with old and new RRs
-                        // (the new ones serve before the clients move), narrow only after that.
-                        peerWrites.add(new Step.UpdatePeer(new PeerFacts(peer.name(), peer.nodeSelector(),
-                                "(" + observed.peerSelector() + ") || (" + peer.peerSelector() + ")"),
-                                "topology (old and new RRs while the new ones start serving)"));
-                        cleanup.add(new Step.UpdatePeer(peer, "topology"));
-                    }
+                    peerWrites.add(new Step.CreatePeer(make, reason));
+                } else if (!observed.equals(make)) {
+                    peerWrites.add(new Step.UpdatePeer(make, reason));
+                }
+                if (!make.equals(peer)) {
+                    cleanup.add(new Step.UpdatePeer(peer, "topology"));
                 }
             }
             observedPeers.keySet().stream().filter(name -> !wanted.contains(name))
                     .forEach(name -> cleanup.add(new Step.DeletePeer(name, "obsolete")));
-            List<Step> steps = new ArrayList<>();
-            steps.addAll(writes.dead);
-            steps.addAll(writes.label);
-            steps.addAll(peerWrites);
-            steps.addAll(writes.serve);
-            steps.addAll(writes.move);
+            List<Step> make = new ArrayList<>();
+            make.addAll(writes.dead);
+            make.addAll(writes.label);
+            make.addAll(peerWrites);
+            make.addAll(writes.serve);
+            make.addAll(writes.move);
+            make.addAll(writes.join);
+            List<Step> steps = new ArrayList<>(make);
+            steps.addAll(writes.relabelServing);
+            steps.addAll(writes.reserve);
+            steps.addAll(writes.moveAcross);
             steps.addAll(cleanup);
             steps.addAll(writes.unserve);
             steps.addAll(writes.unlabel);
-            return steps;
+            return new Plan.Phases(steps, make.size());
+        }
+
+        /**
+         * A peer as the make phase writes it: it keeps every live RR the observed one selects while
+         * the new ones start serving (its peerSelector the union of both), and a group's peer also
+         * selects the current groups of the clients moving across into it, so they have sessions
+         * with its RRs before they leave their old ones. Idempotent: a make form already written is
+         * written again as it is, so a plan whose make phase is done has only break steps.
+         */
+        private PeerFacts makeForm(PeerFacts desired, PeerFacts observed, NodeWrites writes) {
+            Set<String> movingIn = desired.name().startsWith(GROUP_PEER_PREFIX)
+                    ? writes.widenFor.get(desired.name().substring(GROUP_PEER_PREFIX.length())) : null;
+            String nodeSelector = desired.nodeSelector();
+            if (movingIn != null) {
+                List<String> selected = new ArrayList<>(movingIn);
+                selected.add(desired.name().substring(GROUP_PEER_PREFIX.length()));
+                selected.sort(Comparator.naturalOrder());
+                nodeSelector = Selectors.in(Names.GROUP_LABEL, selected);
+            }
+            if (observed == null || observed.peerSelector().equals(desired.peerSelector())) {
+                return new PeerFacts(desired.name(), nodeSelector, desired.peerSelector());
+            }
+            boolean replaced = !observed.nodeSelector().equals(desired.nodeSelector())
+                    && !observed.nodeSelector().equals(nodeSelector);
+            if (replaced || selectsAll(desired, observed, writes.reflectorLabels)) {
+                // a new set of local nodes, or no RR dropped: a plain replacement
+                return new PeerFacts(desired.name(), nodeSelector, desired.peerSelector());
+            }
+            // Narrowing drops RRs the clients still use: first peer with old and new RRs (the new
+            // ones serve before the clients move), narrow only in the break phase.
+            String peerSelector = selectsAll(observed, desired, writes.reflectorLabels) ? observed.peerSelector()
+                    : "(" + observed.peerSelector() + ") || (" + desired.peerSelector() + ")";
+            return new PeerFacts(desired.name(), nodeSelector, peerSelector);
         }
 
         /** A client that already carries exactly what a client wants: the diff below would be empty. */
@@ -931,18 +1059,18 @@ public final class Planner {
                     && Objects.equals(view.group, view.targetGroup);
         }
 
-        /** Whether every live RR the observed peer selects is still selected by the desired one. */
-        private static boolean widens(PeerFacts observed, PeerFacts desired, List<Map<String, String>> reflectorLabels) {
-            Selector before;
-            Selector after;
+        /** Whether {@code wide} selects every live RR (labels after this plan) that {@code narrow} selects. */
+        private static boolean selectsAll(PeerFacts wide, PeerFacts narrow, List<Map<String, String>> reflectorLabels) {
+            Selector outer;
+            Selector inner;
             try {
-                before = Selector.parse(observed.peerSelector());
-                after = Selector.parse(desired.peerSelector());
+                outer = Selector.parse(wide.peerSelector());
+                inner = Selector.parse(narrow.peerSelector());
             } catch (SelectorParseException e) {
                 return true; // not ours to keep: a plain replacement
             }
             for (Map<String, String> labels : reflectorLabels) {
-                if (before.matches(labels) && !after.matches(labels)) {
+                if (inner.matches(labels) && !outer.matches(labels)) {
                     return false;
                 }
             }

@@ -50,11 +50,20 @@ public final class LiveChecks {
     private LiveChecks() {
     }
 
+    /**
+     * What the ITs use for {@code sessionSettleDelay} unless a section says: no calico-node runs here,
+     * so sessions nobody reports count as up after it, and a test of a transition should not wait
+     * the production default for each break phase (as {@code removalDelay: 1s} for the same reason).
+     */
+    static final String IT_SETTLE_DELAY = "1s";
+
     /** Creates {@code KubeControllersConfiguration/default} with this routereflector section. */
     public static void createConfiguration(ControlPlane cp, Map<String, Object> section) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("prometheusMetricsPort", 0);
-        spec.put("controllers", Map.of("routereflector", section));
+        Map<String, Object> withSettle = new LinkedHashMap<>(section);
+        withSettle.putIfAbsent("sessionSettleDelay", IT_SETTLE_DELAY);
+        spec.put("controllers", Map.of("routereflector", withSettle));
         var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
         assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
     }
@@ -97,7 +106,9 @@ public final class LiveChecks {
     }
 
     static RouteReflectorConfig config(Map<String, Object> section) throws Exception {
-        return RouteReflectorConfigParser.parse(section, Map.of()).config();
+        Map<String, Object> withSettle = new LinkedHashMap<>(section);
+        withSettle.putIfAbsent("sessionSettleDelay", IT_SETTLE_DELAY);
+        return RouteReflectorConfigParser.parse(withSettle, Map.of()).config();
     }
 
     /** Waits until the cluster is what the planner wants, with {@code reflectors} RRs. */

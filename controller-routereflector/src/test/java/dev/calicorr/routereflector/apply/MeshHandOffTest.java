@@ -75,7 +75,7 @@ class MeshHandOffTest {
             Observation sessions, Instant now) {
         ClusterSnapshot snapshot = model.snapshot();
         Plan plan = Planner.plan(snapshot, config, now);
-        return MeshHandOff.decide(current, config, false, plan, snapshot, sessions, now);
+        return MeshHandOff.decide(current, config, false, plan, snapshot, sessions, Instant.EPOCH, now);
     }
 
     private static BgpConfiguration configuration(Boolean mesh, String before) {
@@ -137,6 +137,26 @@ class MeshHandOffTest {
     }
 
     @Test
+    void withoutSessionFactsTheMeshStaysOnUntilSessionSettleDelayHasPassedSinceTheLastWrite() {
+        ClusterModel model = converged();
+        ClusterSnapshot snapshot = model.snapshot();
+        Plan plan = Planner.plan(snapshot, MANAGED, LATER);
+        Instant settled = LATER.plus(Duration.ofSeconds(20));
+        for (State state : List.of(State.ABSENT, State.SILENT)) {
+            Decision early = MeshHandOff.decide(null, MANAGED, false, plan, snapshot,
+                    Observation.without(state, Optional.empty()), settled, LATER);
+            assertThat(early.action()).isEqualTo(Action.NONE);
+            assertThat(early.reason()).contains("sessionSettleDelay (45s)");
+            assertThat(early.recheckAfter()).contains(Duration.ofSeconds(20));
+            assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot,
+                    Observation.without(state, Optional.empty()), settled, settled).action()).isEqualTo(Action.TURN_OFF);
+        }
+        // where calico-node reports, the sessions decide, not the delay
+        assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot, active(model, UP, clients(model)), settled,
+                LATER).action()).isEqualTo(Action.TURN_OFF);
+    }
+
+    @Test
     void aPendingPlanKeepsTheMeshOn() {
         ClusterModel model = converged();
         String rr = reflectors(model).iterator().next();
@@ -168,7 +188,7 @@ class MeshHandOffTest {
         reflectors(down).forEach(rr -> down.put(ClusterModel.with(down.node(rr), false, false, List.of())));
         ClusterSnapshot snapshot = down.snapshot();
         Plan plan = Planner.plan(snapshot, MANAGED, LATER);
-        Decision noReflector = MeshHandOff.decide(ours, MANAGED, false, plan, snapshot, up, LATER);
+        Decision noReflector = MeshHandOff.decide(ours, MANAGED, false, plan, snapshot, up, Instant.EPOCH, LATER);
         assertThat(noReflector.action()).isEqualTo(Action.RESTORE);
         assertThat(noReflector.reason()).contains("no route reflector is Ready");
 
@@ -179,10 +199,10 @@ class MeshHandOffTest {
         assertThat(decide(theirs, unmanaged, model, up, LATER).action()).isEqualTo(Action.NONE);
         assertThat(decide(configuration(true, null), unmanaged, model, up, LATER).action()).isEqualTo(Action.NONE);
 
-        Decision disabled = MeshHandOff.decide(ours, MANAGED, true, null, null, null, LATER);
+        Decision disabled = MeshHandOff.decide(ours, MANAGED, true, null, null, null, LATER, LATER);
         assertThat(disabled.action()).isEqualTo(Action.RESTORE);
         assertThat(disabled.reason()).contains("disabled");
-        assertThat(MeshHandOff.decide(theirs, MANAGED, true, null, null, null, LATER).action()).isEqualTo(Action.NONE);
+        assertThat(MeshHandOff.decide(theirs, MANAGED, true, null, null, null, LATER, LATER).action()).isEqualTo(Action.NONE);
     }
 
     @Test

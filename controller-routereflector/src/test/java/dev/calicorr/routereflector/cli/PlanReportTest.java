@@ -149,7 +149,7 @@ class PlanReportTest {
         ClusterSnapshot observed = synthetic("nodes=100,zones=2").snapshot();
         Plan plan = Planner.plan(observed, CONFIG, NOW);
         List<PeerFacts> meshOnly = plan.desiredPeers().stream().filter(p -> p.name().equals("rrc-mesh")).toList();
-        Plan broken = new Plan(plan.steps(), plan.decisions(), plan.summary(), plan.warnings(), meshOnly,
+        Plan broken = new Plan(plan.steps(), plan.breakFrom(), plan.decisions(), plan.summary(), plan.warnings(), meshOnly,
                 plan.recheckAfter());
 
         PlanReport report = report(observed, broken, List.of(), false);

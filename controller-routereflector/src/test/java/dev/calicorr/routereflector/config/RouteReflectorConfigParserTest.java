@@ -39,6 +39,7 @@ class RouteReflectorConfigParserTest {
         assertThat(config.reconcilerPeriod()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.manageNodeToNodeMesh()).isFalse();
         assertThat(config.sessionStuckAfter()).isEqualTo(Duration.ofMinutes(3));
+        assertThat(config.sessionSettleDelay()).isEqualTo(Duration.ofSeconds(45));
     }
 
     @Test
@@ -63,6 +64,7 @@ class RouteReflectorConfigParserTest {
         section.put("adoptLegacyPeers", true);
         section.put("manageNodeToNodeMesh", true);
         section.put("sessionStuckAfter", "90s");
+        section.put("sessionSettleDelay", "20s");
         ParsedConfig<RouteReflectorConfig> parsed = parse(section, Map.of());
         RouteReflectorConfig config = parsed.config();
         assertThat(config.min()).isEqualTo(2);
@@ -86,8 +88,9 @@ class RouteReflectorConfigParserTest {
         assertThat(config.adoptLegacyPeers()).isTrue();
         assertThat(config.manageNodeToNodeMesh()).isTrue();
         assertThat(config.sessionStuckAfter()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(config.sessionSettleDelay()).isEqualTo(Duration.ofSeconds(20));
         assertThat(parsed.effective()).containsEntry("manageNodeToNodeMesh", true)
-                .containsEntry("sessionStuckAfter", "1m30s");
+                .containsEntry("sessionStuckAfter", "1m30s").containsEntry("sessionSettleDelay", "20s");
         assertThat(parsed.effective()).containsEntry("topologyType", "single").containsEntry("removalDelay", "2m")
                 .containsEntry("incompatibleLabels", "dedicated=gpu,spot").containsEntry("nodeSelector",
                         config.nodeSelector().toString());
@@ -131,6 +134,9 @@ class RouteReflectorConfigParserTest {
         "removalDelay=soon                 | spec.controllers.routereflector.removalDelay: 'soon' is not a duration",
         "reconcilerPeriod=10ms             | spec.controllers.routereflector.reconcilerPeriod: must be at least 1s",
         "sessionStuckAfter=500ms           | spec.controllers.routereflector.sessionStuckAfter: must be at least 1s",
+        "sessionSettleDelay=-1s            | spec.controllers.routereflector.sessionSettleDelay: '-1s' is not a duration",
+        "sessionSettleDelay=1h             | spec.controllers.routereflector.sessionSettleDelay: must be between 0s and 30m, got 1h",
+        "sessionSettleDelay=later          | spec.controllers.routereflector.sessionSettleDelay: 'later' is not a duration",
         "manageNodeToNodeMesh=yes          | spec.controllers.routereflector.manageNodeToNodeMesh:",
         "routeReflectorsPerNode=0          | spec.controllers.routereflector.routeReflectorsPerNode: must be at least 1",
         "mni=3                             | spec.controllers.routereflector.mni: unknown field",

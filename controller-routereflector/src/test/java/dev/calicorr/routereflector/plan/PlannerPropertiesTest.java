@@ -24,9 +24,11 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Random clusters and random event sequences. After every event the controller re-plans and the
- * steps are applied one by one (Convergence checks no client loses its last RR at any step); once
- * converged the invariants of design §4 are checked.
+ * Random clusters and random event sequences, in all four topologies (each config edit picks one).
+ * After every event the controller re-plans and the steps are applied one by one, make steps then
+ * break steps; after every single write {@link Convergence} checks the transition invariant: each
+ * client still has a reflector session ({@link Bgp}) that existed before the write, with an RR that
+ * served before it and still does. Once converged the invariants of design §4 are checked.
  */
 class PlannerPropertiesTest {
     private static final Instant T0 = PlannerTest.T0;

@@ -244,14 +244,23 @@ class PlannerTest {
         Plan demote = Convergence.applyOnce(model, config, t1.plusSeconds(60));
         assertThat(demote.decisions()).extracting(Decision::toString)
                 .containsExactly("zone=a demote node-000 reason=ineligible(cordoned)");
+        // cluster ID and index go first, with its client group label: a break step
+        assertThat(demote.breakSteps()).anySatisfy(s -> assertThat(s).isInstanceOfSatisfying(Step.PatchNode.class,
+                p -> {
+                    assertThat(p.node()).isEqualTo(cordoned);
+                    assertThat(p.annotations()).containsEntry(Names.CLUSTER_ID_ANNOTATION, null);
+                    assertThat(p.labels()).containsOnlyKeys(Names.GROUP_LABEL, Names.RR_INDEX_LABEL);
+                }));
+        assertThat(model.node(cordoned).labels()).containsKey(RR);
+        // the RR label in the next plan, once its sessions as a client are up: no second decision
+        Plan unlabel = Convergence.applyOnce(model, config, t1.plusSeconds(61));
+        assertThat(unlabel.decisions()).isEmpty();
+        assertThat(unlabel.steps()).singleElement().isInstanceOfSatisfying(Step.PatchNode.class, p -> {
+            assertThat(p.node()).isEqualTo(cordoned);
+            assertThat(p.labels()).containsKey(RR).doesNotContainKey(Names.GROUP_LABEL);
+        });
+        assertThat(unlabel.breakFrom()).isZero();
         assertThat(reflectors(model)).hasSize(6).doesNotContain(cordoned);
-        // cluster ID goes first, labels after
-        List<Step> steps = demote.steps();
-        int idRemoval = indexOf(steps, s -> s instanceof Step.PatchNode p && p.node().equals(cordoned)
-                && p.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION));
-        int labelRemoval = indexOf(steps, s -> s instanceof Step.PatchNode p && p.node().equals(cordoned)
-                && p.labels().containsKey(RR));
-        assertThat(idRemoval).isLessThan(labelRemoval);
     }
 
     @Test
@@ -269,14 +278,16 @@ class PlannerTest {
         String replacement = replace.decisions().get(0).node();
         Plan demote = Convergence.applyOnce(model, config, t1.plusSeconds(61));
         assertThat(demote.decisions()).extracting(Decision::node).containsExactly(cordoned);
+        Plan unlabel = Convergence.applyOnce(model, config, t1.plusSeconds(61)); // it drops its RR label
         assertThat(Planner.plan(model.snapshot(), config, t1.plusSeconds(61)).steps()).isEmpty();
 
         // only the two RRs are written, plus the few peers the old RR was in: no client moved
-        for (Plan plan : List.of(replace, demote)) {
+        for (Plan plan : List.of(replace, demote, unlabel)) {
             assertThat(plan.steps()).filteredOn(s -> s instanceof Step.PatchNode)
                     .extracting(s -> ((Step.PatchNode) s).node()).isNotEmpty().isSubsetOf(replacement, cordoned);
         }
-        assertThat(replace.steps().size() + demote.steps().size()).isLessThanOrEqualTo(4 + 2 * 3 * 2);
+        assertThat(replace.steps().size() + demote.steps().size() + unlabel.steps().size())
+                .isLessThanOrEqualTo(5 + 2 * 3 * 2);
         model.nodes().stream().filter(n -> !n.name().equals(cordoned) && !n.name().equals(replacement))
                 .forEach(n -> assertThat(n.labels().get(Names.GROUP_LABEL)).isEqualTo(groupsBefore.get(n.name())));
         assertThat(model.node(cordoned).labels().get(Names.GROUP_LABEL)).isNotNull();
@@ -469,17 +480,81 @@ class PlannerTest {
     }
 
     @Test
-    void narrowingAGroupPeerFirstWidensThenNarrowsAfterClientsMoved() {
+    void narrowingAGroupPeerWaitsForTheBreakPhaseAndWritesNoUnionTheOldPeerAlreadyCovers() {
         ClusterModel model = new ClusterModel(nodes(30, "a", "b", "c"));
         RouteReflectorConfig three = config(0.2, 3, 10);
         Convergence.converge(model, three, T0, 3);
         RouteReflectorConfig one = three.toBuilder().routeReflectorsPerNode(1).build();
         Plan plan = Convergence.applyOnce(model, one, T0); // checks no client loses its last RR at any step
-        List<String> updates = plan.steps().stream().filter(s -> s instanceof Step.UpdatePeer)
-                .map(s -> ((Step.UpdatePeer) s).peer().peerSelector()).toList();
-        assertThat(updates).anyMatch(selector -> selector.contains(") || ("));
+        // each group's peer selects its one RR already: nothing to widen, the narrowing is a break step
+        assertThat(plan.makeSteps()).noneMatch(s -> s instanceof Step.UpdatePeer);
+        assertThat(plan.breakSteps()).filteredOn(s -> s instanceof Step.UpdatePeer).isNotEmpty();
         assertThat(Planner.plan(model.snapshot(), one, T0).steps()).isEmpty();
         assertThat(model.peers()).allMatch(p -> !p.peerSelector().contains("||"));
+    }
+
+    @Test
+    void replacingAnRrFirstWidensItsGroupsPeersThenNarrowsThemInTheBreakPhase() {
+        ClusterModel model = new ClusterModel(nodes(30, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        String cordoned = reflectors(model).iterator().next();
+        NodeFacts rr = model.node(cordoned);
+        model.put(ClusterModel.with(rr, true, true, rr.taints()));
+
+        Plan plan = Planner.plan(model.snapshot(), config, T0.plusSeconds(10));
+        List<String> widened = plan.makeSteps().stream().filter(s -> s instanceof Step.UpdatePeer)
+                .map(s -> ((Step.UpdatePeer) s).peer().peerSelector()).toList();
+        assertThat(widened).isNotEmpty().allMatch(selector -> selector.contains(") || ("));
+        assertThat(plan.breakSteps()).filteredOn(s -> s instanceof Step.UpdatePeer)
+                .allMatch(s -> !((Step.UpdatePeer) s).peer().peerSelector().contains("||"));
+
+        // after the make phase alone, a re-plan has only break steps: the make forms are not written again
+        ClusterModel made = model.copy();
+        plan.makeSteps().forEach(made::apply);
+        Plan next = Planner.plan(made.snapshot(), config, T0.plusSeconds(20));
+        assertThat(next.makeSteps()).isEmpty();
+        assertThat(next.breakSteps()).isNotEmpty();
+    }
+
+    @Test
+    void aClientMovingToAQuorumThatSharesNoRrWithItsOwnGetsThatQuorumsSessionsBeforeItLeaves() {
+        ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.1, 3, 10).toBuilder().topologyType(TopologyType.QUORUM).build();
+        Convergence.converge(model, config, T0, 3);
+        config = config.toBuilder().ratio(0.15).build(); // a third quorum: a third of the clients move to it
+
+        Plan plan = Convergence.applyOnce(model.copy(), config, T0.plusSeconds(10)); // checks every write
+        List<Step.PatchNode> across = plan.breakSteps().stream().filter(s -> s instanceof Step.PatchNode p
+                && p.labels().containsKey(Names.GROUP_LABEL) && !p.labels().containsKey(RR)
+                && p.annotations().isEmpty()).map(s -> (Step.PatchNode) s).toList();
+        assertThat(across).as("clients of quorums 1 and 2 moving to the new quorum move in the break phase")
+                .isNotEmpty();
+        String newQuorum = across.get(0).labels().get(Names.GROUP_LABEL);
+        String moving = across.get(0).node();
+        String from = model.node(moving).labels().get(Names.GROUP_LABEL);
+        assertThat(from).isNotNull().isNotEqualTo(newQuorum);
+        // the make phase creates the new quorum's peer selecting the movers' current groups too ...
+        assertThat(plan.makeSteps()).anySatisfy(s -> assertThat(s).isInstanceOfSatisfying(Step.CreatePeer.class,
+                create -> {
+                    assertThat(create.peer().name()).isEqualTo("rrc-group-" + newQuorum);
+                    assertThat(create.peer().nodeSelector()).contains("'" + from + "'").contains("'" + newQuorum + "'");
+                }));
+        // ... so once it is written the mover has sessions with the RRs of both quorums
+        ClusterModel made = model.copy();
+        plan.makeSteps().forEach(made::apply);
+        Bgp bgp = new Bgp(made.nodes(), made.peers(), false, Set.of());
+        Set<String> quorumOf = made.nodes().stream().filter(n -> n.labels().containsKey(RR))
+                .filter(n -> ("224.0.0." + newQuorum).equals(n.annotations().get(Names.CLUSTER_ID_ANNOTATION)))
+                .map(NodeFacts::name).collect(Collectors.toSet());
+        assertThat(quorumOf).hasSize(3);
+        assertThat(bgp.sessionsOf(moving)).containsAll(quorumOf)
+                .anyMatch(rr -> !quorumOf.contains(rr) && made.node(rr).annotations().containsKey(Names.CLUSTER_ID_ANNOTATION));
+        // and the break phase narrows it back
+        assertThat(plan.breakSteps()).anySatisfy(s -> assertThat(s).isInstanceOfSatisfying(Step.UpdatePeer.class,
+                update -> assertThat(update.peer().nodeSelector()).endsWith("== '" + newQuorum + "'")));
+        Convergence.converge(model, config, T0.plusSeconds(10), 4);
+        assertThat(model.peers()).allMatch(p -> !p.nodeSelector().contains(" in "));
     }
 
     @Test

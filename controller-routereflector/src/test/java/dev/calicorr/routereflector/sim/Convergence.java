@@ -4,16 +4,23 @@ import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.plan.Step;
+import dev.calicorr.routereflector.model.NodeFacts;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Plans and applies step by step, as the controller does, checking after every single step that
- * no node that had a route reflector session lost its last one. (The node-to-node mesh only joins
- * nodes without a cluster ID, so it never adds a reflector session: the check holds for both.)
- * Above {@link #PER_STEP_LIMIT} nodes the check runs after the whole plan only, to stay fast.
+ * Plans and applies step by step, as the controller does, checking after every single write the
+ * transition invariant: each client (an up node without a cluster ID) that had a route reflector
+ * session before the write still has one that existed before it, with a node that served (had a
+ * cluster ID) before it and still does. Sessions come from {@link Bgp}, without the node-to-node
+ * mesh (it only joins nodes without a cluster ID, so it never adds a reflector session).
+ * Above {@link #PER_STEP_LIMIT} nodes only the weaker check runs, after the whole plan: no node
+ * that was served before the plan lost its last reflector session.
  */
 public final class Convergence {
     static final int PER_STEP_LIMIT = 400;
@@ -21,18 +28,26 @@ public final class Convergence {
     private Convergence() {
     }
 
-    /** Applies one plan; returns it. Throws AssertionError naming the step that broke safety. */
+    /** Applies one plan; returns it. Throws AssertionError naming the write that broke safety. */
     public static Plan applyOnce(ClusterModel model, RouteReflectorConfig config, Instant now) {
         Plan plan = Planner.plan(model.snapshot(), config, now);
-        Set<String> servedBefore = served(model);
-        boolean perStep = model.nodes().size() <= PER_STEP_LIMIT;
+        if (model.nodes().size() > PER_STEP_LIMIT) {
+            Set<String> servedBefore = served(model);
+            plan.steps().forEach(model::apply);
+            checkServed(model, servedBefore, plan);
+            return plan;
+        }
+        Bgp before = new Bgp(model.nodes(), model.peers(), false, Set.of());
+        Map<String, String> idsBefore = clusterIds(model);
         int i = 0;
         for (Step step : plan.steps()) {
             model.apply(step);
             i++;
-            if (perStep || i == plan.steps().size()) {
-                check(model, servedBefore, step, i, plan);
-            }
+            Bgp after = new Bgp(model.nodes(), model.peers(), false, Set.of());
+            Map<String, String> idsAfter = clusterIds(model);
+            checkTransition(before, idsBefore, after, idsAfter, step, i, plan);
+            before = after;
+            idsBefore = idsAfter;
         }
         return plan;
     }
@@ -63,12 +78,43 @@ public final class Convergence {
         return served;
     }
 
-    private static void check(ClusterModel model, Set<String> servedBefore, Step step, int index, Plan plan) {
+    private static Map<String, String> clusterIds(ClusterModel model) {
+        Map<String, String> ids = new HashMap<>();
+        for (NodeFacts node : model.nodes()) {
+            String id = Bgp.clusterId(node);
+            if (id != null) {
+                ids.put(node.name(), id);
+            }
+        }
+        return ids;
+    }
+
+    private static void checkTransition(Bgp before, Map<String, String> idsBefore, Bgp after,
+            Map<String, String> idsAfter, Step step, int index, Plan plan) {
+        for (String node : after.upNodes()) {
+            if (idsAfter.containsKey(node)) {
+                continue; // a reflector: served by its own role
+            }
+            Set<String> had = before.sessionsOf(node);
+            if (had.stream().noneMatch(idsBefore::containsKey)) {
+                continue; // nothing to keep: it had no reflector session before this write
+            }
+            boolean kept = after.sessionsOf(node).stream()
+                    .anyMatch(rr -> had.contains(rr) && idsBefore.containsKey(rr) && idsAfter.containsKey(rr));
+            if (!kept) {
+                throw new AssertionError("after write " + index + " (" + step + ") client " + node
+                        + " has no reflector session that existed before it (before: " + new TreeSet<>(had)
+                        + ", after: " + new TreeSet<>(after.sessionsOf(node)) + "); plan (break phase from "
+                        + plan.breakFrom() + "): " + List.copyOf(plan.steps()));
+            }
+        }
+    }
+
+    private static void checkServed(ClusterModel model, Set<String> servedBefore, Plan plan) {
         Bgp bgp = new Bgp(model.nodes(), model.peers(), false, Set.of());
         for (String node : servedBefore) {
             if (bgp.upNodes().contains(node) && Bgp.clusterId(model.node(node)) == null && !bgp.hasReflector(node)) {
-                throw new AssertionError("after step " + index + " (" + step + ") node " + node
-                        + " lost its last route reflector session; plan: "
+                throw new AssertionError("after the plan node " + node + " lost its last route reflector session; plan: "
                         + List.copyOf(plan.steps()));
             }
         }
