@@ -136,7 +136,7 @@ class UpstreamBesideIT {
         assertThat(changes.get()).as("changes of the object while nobody edits it").isEqualTo(objectChanges);
         assertThat(ourConfigWrites(cp)).as("our writes while nobody edits it").hasSize(oursBefore + ourWrites);
         // per edit: the edit; upstream's status write and its write at restart (more after a conflict);
-        // after each of those, our section and our annotations (36-43 in three runs): a loop passes this in seconds
+        // after each of those, our section and our annotations (36-43 in four runs): a loop passes this in seconds
         assertThat(objectChanges).as("changes of the object for %d edits", edits + 2)
                 .isLessThanOrEqualTo(12 * (edits + 2));
         // we never write status beside upstream: its status is upstream's view alone
