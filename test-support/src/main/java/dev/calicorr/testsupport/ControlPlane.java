@@ -282,6 +282,25 @@ public final class ControlPlane implements AutoCloseable {
     public void installCrds() {
         kubectlOrFail("apply", "--server-side", "--force-conflicts", "-k", repoRoot.resolve("deploy/crds").toString());
         kubectlOrFail("wait", "--for", "condition=established", "--timeout", "60s", "crd", "--all");
+        awaitServed(java.util.Arrays.stream(CALICO_PLURALS).map(p -> p + ".crd.projectcalico.org").toList());
+    }
+
+    /**
+     * Waits until the apiserver serves these resources again after their CRDs changed: it answers
+     * 429 "storage is (re)initializing" for a moment after an established CRD's schema changes, and
+     * only kubectl (client-go) retries that by itself.
+     */
+    public void awaitServed(List<String> resources) {
+        String kinds = String.join(",", resources);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        ProcessResult result = kubectl("get", kinds);
+        while (!result.ok()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new ControlPlaneException("kubectl get " + kinds + " still fails after 60 s: " + result.stderr());
+            }
+            sleep(500);
+            result = kubectl("get", kinds);
+        }
     }
 
     private void writeCredentials() throws IOException {

@@ -1,6 +1,8 @@
 package dev.calicorr.core.kube;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class ConfigurationStore {
     /** Where the effective config goes when we run beside upstream kube-controllers. */
     public static final String RUNNING_CONFIG_ANNOTATION = "calico-rr-controller/running-config";
+    /** Where Calico's own client (libcalico-go) moves the metadata it does not own when it writes an object. */
+    static final String CALICO_METADATA_ANNOTATION = "projectcalico.org/metadata";
     private static final Logger log = LoggerFactory.getLogger(ConfigurationStore.class);
 
     private final GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api;
@@ -78,6 +82,42 @@ public final class ConfigurationStore {
         }
         throw new ApiUnavailableException("creating KubeControllersConfiguration/default: "
                 + created.getHttpStatusCode() + " " + Responses.message(created), null);
+    }
+
+    /**
+     * Whether the last write of {@code configuration} came from Calico's own client (libcalico-go:
+     * calico-kube-controllers writing its status, calicoctl). That client decodes the object into
+     * its Go types, so it drops every section it does not know, ours included, and moves the
+     * annotations it does not own into {@value #CALICO_METADATA_ANNOTATION}: our running-config
+     * annotation is then there and no longer beside it.
+     */
+    public static boolean rewrittenByCalicoClient(KubeControllersConfiguration configuration) {
+        Map<String, String> annotations = configuration.getMetadata().getAnnotations();
+        if (annotations == null || annotations.containsKey(RUNNING_CONFIG_ANNOTATION)
+                || !annotations.containsKey(CALICO_METADATA_ANNOTATION)) {
+            return false;
+        }
+        try {
+            JsonObject moved = JsonParser.parseString(annotations.get(CALICO_METADATA_ANNOTATION))
+                    .getAsJsonObject().getAsJsonObject("annotations");
+            return moved != null && moved.has(RUNNING_CONFIG_ANNOTATION);
+        } catch (RuntimeException e) { // not libcalico-go's JSON: not its write
+            return false;
+        }
+    }
+
+    /** Writes a controller's section back into the CR (a merge patch of that section alone). */
+    public boolean restoreSection(String controller, Map<String, Object> section) throws ApiUnavailableException {
+        String patch = gson.toJson(Map.of("spec", Map.of("controllers", Map.of(controller, section))));
+        KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("restoring spec.controllers."
+                + controller, () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME,
+                        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(patch)));
+        if (!response.isSuccess()) {
+            log.warn("could not restore spec.controllers.{} of KubeControllersConfiguration/default: HTTP {} {} "
+                    + "(tried again on the next change of the object)", controller, response.getHttpStatusCode(),
+                    Responses.message(response));
+        }
+        return response.isSuccess();
     }
 
     /**

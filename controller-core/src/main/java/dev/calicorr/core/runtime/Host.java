@@ -77,6 +77,8 @@ public final class Host implements AutoCloseable {
     private final ExecutorService configThread = Executors.newSingleThreadExecutor(daemon("config"));
     private final ConfigurationStore store;
     private final Set<String> prunedSections = ConcurrentHashMap.newKeySet();
+    /** Sections a write of Calico's own client dropped, kept and written back until the CR shows them again. */
+    private final Set<String> restoring = ConcurrentHashMap.newKeySet();
 
     private SharedInformerFactory factory;
     private LegacyEventBroadcaster broadcaster;
@@ -254,24 +256,54 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * A section that vanishes from the CR is most often a CRD re-applied without it (a Calico
-     * upgrade, an operator reverting edits), not an edit: then the controllers keep the section
-     * they had instead of falling back to defaults and reshaping the topology.
+     * A section that vanishes from the CR is most often not an edit: Calico's own client rewrote
+     * the object (calico-kube-controllers does on every start and whenever its status changes; it
+     * does not know our section), or a CRD was re-applied without it (a Calico upgrade, an operator
+     * reverting edits). Then the controllers keep the section they had instead of falling back to
+     * defaults and reshaping the topology; after Calico's client, the leader also writes it back.
      */
     private HostConfig keepSectionsTheCrdDropped(HostConfig parsed, KubeControllersConfiguration configuration) {
         Map<String, Map<String, Object>> sections = new LinkedHashMap<>(parsed.controllerSections());
+        boolean calicoClient = ConfigurationStore.rewrittenByCalicoClient(configuration);
         for (String name : slots.keySet()) {
             Map<String, Object> before = hostConfig.section(name);
+            if (parsed.section(name) != null) {
+                restoring.remove(name);
+            }
             // also when the section alone enables the controller: a pruned section must not disable it
             boolean enabledBySection = parsed.enabledControllers().isEmpty();
-            if ((parsed.enabled(name) || enabledBySection) && before != null && parsed.section(name) == null
-                    && checkSectionKept(name, configuration, "keeping the section the CR showed last")) {
+            boolean vanished = (parsed.enabled(name) || enabledBySection) && before != null
+                    && parsed.section(name) == null;
+            // until it is back: the next version (our own annotation, say) no longer shows whose write it was
+            if (vanished && (calicoClient || restoring.contains(name))) {
+                sections.put(name, before);
+                restoring.add(name);
+                restoreSection(name, before);
+            } else if (vanished && checkSectionKept(name, configuration, "keeping the section the CR showed last")) {
                 sections.put(name, before);
             }
         }
         return sections.equals(parsed.controllerSections()) ? parsed : new HostConfig(parsed.logLevel(),
                 parsed.healthChecks(), parsed.metricsPort(), parsed.enabledControllers(), sections,
                 parsed.environmentUsed());
+    }
+
+    private void restoreSection(String controller, Map<String, Object> section) {
+        if (!leading || options.dryRun()) {
+            log.info("controller={} reason=calico-client-rewrite spec.controllers.{} was dropped by a write of "
+                    + "Calico's own client; keeping the section the CR showed last (the leader writes it back)",
+                    controller, controller);
+            return;
+        }
+        log.info("controller={} reason=calico-client-rewrite spec.controllers.{} was dropped by a write of Calico's "
+                + "own client (calico-kube-controllers, calicoctl), which does not know it; writing back the section "
+                + "the CR showed last", controller, controller);
+        try {
+            store.restoreSection(controller, section);
+        } catch (ApiUnavailableException e) {
+            log.warn("could not restore spec.controllers.{}: {} (tried again on the next change of the object)",
+                    controller, e.getMessage());
+        }
     }
 
     private void reject(PluginSlot<?> slot, KubeControllersConfiguration configuration, InvalidConfigException e) {

@@ -2,7 +2,6 @@ package dev.calicorr.testsupport.bgp;
 
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.ControlPlaneException;
-import dev.calicorr.testsupport.ProcessResult;
 import dev.calicorr.testsupport.SimulatedNodes;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
@@ -75,7 +74,7 @@ public final class BgpNetwork implements AutoCloseable {
             BgpNetwork network = new BgpNetwork(plane, parts, workDir.toAbsolutePath(), sockets, prefix);
             Runtime.getRuntime().addShutdownHook(network.shutdownHook);
             try {
-                installCalicoCrds(plane, parts);
+                parts.installCrds(plane, false);
                 network.createPool();
                 network.netns.createSwitch();
                 return network;
@@ -83,24 +82,6 @@ public final class BgpNetwork implements AutoCloseable {
                 network.close();
                 throw e;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Applies the CRDs of the Calico version the harness runs (server side: they replace our newer copies). */
-    static void installCalicoCrds(ControlPlane plane, CalicoParts parts) {
-        try (Stream<Path> files = Files.list(parts.crds())) {
-            List<String> args = new ArrayList<>(List.of("apply", "--server-side", "--force-conflicts"));
-            files.filter(f -> f.toString().endsWith(".yaml"))
-                    .filter(f -> !f.getFileName().toString().contains("kubecontrollersconfigurations"))
-                    .sorted()
-                    .forEach(f -> {
-                        args.add("-f");
-                        args.add(f.toString());
-                    });
-            kubectl(plane, args.toArray(String[]::new));
-            kubectl(plane, "wait", "--for", "condition=established", "--timeout", "60s", "crd", "--all");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -314,13 +295,6 @@ public final class BgpNetwork implements AutoCloseable {
             if (e.getCode() != 404) {
                 log.warn("deleting {} {}: {} {}", plural, name, e.getCode(), e.getResponseBody());
             }
-        }
-    }
-
-    private static void kubectl(ControlPlane plane, String... args) {
-        ProcessResult result = plane.kubectl(args);
-        if (!result.ok()) {
-            throw new ControlPlaneException("kubectl " + args[0] + " failed: " + result.stderr());
         }
     }
 

@@ -1,13 +1,18 @@
 package dev.calicorr.testsupport.bgp;
 
 import dev.calicorr.testsupport.Commands;
+import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.ControlPlaneException;
 import dev.calicorr.testsupport.ProcessResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Calico's own parts, built by {@code hack/calico/build.sh} from the pinned calico Go module: the
@@ -46,5 +51,40 @@ public record CalicoParts(Path dir) {
     /** The {@code crd.projectcalico.org} CRDs of this Calico version, one file each. */
     public Path crds() {
         return dir.resolve("crds");
+    }
+
+    /**
+     * Applies this version's CRDs, server side so they replace our newer copies ({@link
+     * ControlPlane#installCrds()} puts ours back). KubeControllersConfiguration's only when asked:
+     * the real-BGP tests keep ours (the superset with our section), while upstream kube-controllers
+     * needs its own (ours has the status subresource of later Calico, which its plain updates of
+     * {@code status} cannot write).
+     */
+    public void installCrds(ControlPlane plane, boolean withKubeControllersConfiguration) {
+        try (Stream<Path> files = Files.list(crds())) {
+            List<Path> applied = files.filter(f -> f.toString().endsWith(".yaml"))
+                    .filter(f -> withKubeControllersConfiguration
+                            || !f.getFileName().toString().contains("kubecontrollersconfigurations"))
+                    .sorted().toList();
+            List<String> args = new ArrayList<>(List.of("apply", "--server-side", "--force-conflicts"));
+            applied.forEach(f -> {
+                args.add("-f");
+                args.add(f.toString());
+            });
+            kubectl(plane, args.toArray(String[]::new));
+            kubectl(plane, "wait", "--for", "condition=established", "--timeout", "60s", "crd", "--all");
+            // file crd.projectcalico.org_<plural>.yaml defines <plural>.crd.projectcalico.org
+            plane.awaitServed(applied.stream().map(f -> f.getFileName().toString().replaceFirst("^([^_]+)_(.+)\\.yaml$",
+                    "$2.$1")).toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void kubectl(ControlPlane plane, String... args) {
+        ProcessResult result = plane.kubectl(args);
+        if (!result.ok()) {
+            throw new ControlPlaneException("kubectl " + args[0] + " failed: " + result.stderr());
+        }
     }
 }
