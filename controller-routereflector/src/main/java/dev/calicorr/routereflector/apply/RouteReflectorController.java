@@ -12,6 +12,7 @@ import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Request;
+import io.kubernetes.client.extended.controller.reconciler.Result;
 import io.kubernetes.client.extended.workqueue.DefaultRateLimitingQueue;
 import io.kubernetes.client.extended.workqueue.RateLimitingQueue;
 import io.kubernetes.client.extended.workqueue.ratelimiter.ItemExponentialFailureRateLimiter;
@@ -36,6 +37,8 @@ public final class RouteReflectorController implements ManagedController<RouteRe
 
     private final AtomicReference<RouteReflectorConfig> config;
     private final RateLimitingQueue<Request> queue;
+    private final ItemExponentialFailureRateLimiter<Request> backoff =
+            new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30));
     private final Controller controller;
     private final RouteReflectorReconciler reconciler;
 
@@ -52,8 +55,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 BgpConfiguration.class, Duration.ZERO, null);
         RouteReflectorMetrics metrics = new RouteReflectorMetrics(context.metrics());
         GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
-        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(),
-                new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30)));
+        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(), backoff);
         // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
         SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY));
         reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
@@ -80,11 +82,30 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                         .withOnUpdateFilter((before, after) -> MeshHandOffFilter.isDefault(after))
                         .withOnDeleteFilter((configuration, unknown) -> MeshHandOffFilter.isDefault(configuration))
                         .build())
-                .withReconciler(reconciler)
+                .withReconciler(this::reconcile)
                 .withReadyFunc(() -> nodeInformer.hasSynced() && peerInformer.hasSynced()
                         && bgpConfigInformer.hasSynced())
                 .withWorkerCount(1)
                 .build();
+    }
+
+    /**
+     * A reconcile that finished says when to look again ({@code requeueAfter}); one that failed
+     * asks for backoff (none). client-java's controller forgets a key's failures only for a result
+     * without requeue, so a finished reconcile forgets them here: the next failure backs off from
+     * 200 ms again instead of from where the last failures left it (up to 30 s).
+     */
+    private Result reconcile(Request request) {
+        Result result = reconciler.reconcile(request);
+        if (result.getRequeueAfter() != null) {
+            queue.forget(request);
+        }
+        return result;
+    }
+
+    /** Test seam: the failed reconciles in a row the backoff counts now. */
+    int failuresCounted() {
+        return backoff.numRequeues(RouteReflectorReconciler.KEY);
     }
 
     static GenericKubernetesApi<BgpPeer, BgpPeerList> peers(ApiClient client) {

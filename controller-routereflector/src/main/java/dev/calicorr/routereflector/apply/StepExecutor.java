@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Executes planned {@link Step}s, one API write each, in the planner's order. Node changes are
  * JSON merge patches of only our labels and annotations; BGPPeers are created with our managed-by
- * label and changed by merge patch of their selectors. In dry-run mode it only logs.
+ * label and changed by merge patch of their selectors. A throttled (429) or failed (5xx) write is
+ * retried inside the step, a few times, as the apiserver asks ({@link Responses#callRetrying}), so a
+ * busy apiserver does not stop the plan. In dry-run mode it only logs.
  */
 public final class StepExecutor {
     private static final Logger log = LoggerFactory.getLogger(StepExecutor.class);
@@ -95,7 +97,7 @@ public final class StepExecutor {
         JsonObject patch = new JsonObject();
         patch.add("metadata", metadata);
         String body = patch.toString();
-        KubernetesApiResponse<V1Node> response = Responses.call("patching node " + step.node(),
+        KubernetesApiResponse<V1Node> response = Responses.callRetrying("patching node " + step.node(),
                 () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("node", "patch", response.isSuccess());
         if (response.getHttpStatusCode() == 404) {
@@ -111,12 +113,12 @@ public final class StepExecutor {
                 .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME))
                 .annotations(Map.of(APPLIED_SPEC_ANNOTATION, appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
                 new BgpPeer.Spec(peer.nodeSelector(), peer.peerSelector()));
-        KubernetesApiResponse<BgpPeer> response = Responses.call("creating BGPPeer " + peer.name(),
+        KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("creating BGPPeer " + peer.name(),
                 () -> peers.create(object));
         metrics.write("bgppeer", "create", response.isSuccess());
         if (response.getHttpStatusCode() == 409) {
             // Exists already: ours when our cache lagged behind our own create; never a user's peer.
-            KubernetesApiResponse<BgpPeer> existing = Responses.call("reading BGPPeer " + peer.name(),
+            KubernetesApiResponse<BgpPeer> existing = Responses.callRetrying("reading BGPPeer " + peer.name(),
                     () -> peers.get(peer.name()));
             if (existing.isSuccess() && isOwned(existing.getObject())) {
                 return updatePeer(peer);
@@ -133,14 +135,14 @@ public final class StepExecutor {
                         "annotations", Map.of(APPLIED_SPEC_ANNOTATION,
                                 appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
                 "spec", Map.of("nodeSelector", peer.nodeSelector(), "peerSelector", peer.peerSelector())));
-        KubernetesApiResponse<BgpPeer> response = Responses.call("patching BGPPeer " + peer.name(),
+        KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("patching BGPPeer " + peer.name(),
                 () -> peers.patch(peer.name(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("bgppeer", "patch", response.isSuccess());
         return check(response, "patch BGPPeer " + peer.name());
     }
 
     private KubernetesObject deletePeer(String name) throws ApiUnavailableException, StepFailedException {
-        KubernetesApiResponse<BgpPeer> response = Responses.call("deleting BGPPeer " + name, () -> peers.delete(name));
+        KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("deleting BGPPeer " + name, () -> peers.delete(name));
         metrics.write("bgppeer", "delete", response.isSuccess());
         if (response.getHttpStatusCode() == 404) {
             return null; // already gone: the goal is reached

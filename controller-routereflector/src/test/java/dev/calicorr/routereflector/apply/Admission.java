@@ -1,0 +1,131 @@
+package dev.calicorr.routereflector.apply;
+
+import static dev.calicorr.routereflector.apply.LiveChecks.await;
+
+import dev.calicorr.routereflector.kube.BgpPeer;
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.ProcessResult;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1NodeList;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.kubernetes.client.util.generic.options.CreateOptions;
+import io.kubernetes.client.util.generic.options.PatchOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Makes the real apiserver refuse the controller's identity, as a cluster's admission
+ * configuration would; each waits until the apiserver applies it (probed
+ * with server-side dry runs, which write nothing). Every object carries one label, so
+ * {@link #removeAll} undoes them.
+ */
+final class Admission {
+    static final String LABEL = "test.calicorr.dev/admission";
+    private static final String KINDS = "validatingadmissionpolicies,validatingadmissionpolicybindings,"
+            + "validatingwebhookconfigurations";
+    private static final String USER = "'" + ControlPlane.CONTROLLER_USER + "'";
+
+    private Admission() {
+    }
+
+    /** A ValidatingAdmissionPolicy that denies every BGPPeer create by the controller. */
+    static void denyControllerBgpPeerCreates(ControlPlane cp) throws InterruptedException {
+        apply(cp, "deny-peer-create", """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: test-deny-peer-create, labels: {%1$s: "true"}}
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                      - {apiGroups: [crd.projectcalico.org], apiVersions: ["*"], operations: [CREATE], resources: [bgppeers]}
+                  validations:
+                    - expression: "request.userInfo.username != %2$s"
+                      message: "test: BGPPeer creates by the controller are denied"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: test-deny-peer-create, labels: {%1$s: "true"}}
+                spec: {policyName: test-deny-peer-create, validationActions: [Deny]}
+                """.formatted(LABEL, USER));
+        await("the policy to deny the controller's BGPPeer creates", () -> !succeeds(probePeerCreate(cp)));
+    }
+
+    /** A webhook on node updates by the controller that nobody serves: the apiserver answers 500. */
+    static void failControllerNodePatches(ControlPlane cp, int closedPort) throws InterruptedException {
+        apply(cp, "unserved-webhook", """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingWebhookConfiguration
+                metadata: {name: test-unserved, labels: {%1$s: "true"}}
+                webhooks:
+                  - name: unserved.test.calicorr.dev
+                    clientConfig: {url: "https://127.0.0.1:%3$d/validate"}
+                    rules: [{apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [nodes]}]
+                    failurePolicy: Fail
+                    sideEffects: None
+                    admissionReviewVersions: [v1]
+                    timeoutSeconds: 2
+                    matchConditions:
+                      - {name: controller-only, expression: "request.userInfo.username == %2$s"}
+                """.formatted(LABEL, USER, closedPort));
+        await("node patches by the controller to be answered 500", () -> probeNodePatch(cp) == 500);
+    }
+
+    static void removeAll(ControlPlane cp) {
+        ProcessResult result = cp.kubectl("delete", KINDS, "-l", LABEL + "=true", "--ignore-not-found", "--wait");
+        if (!result.ok()) {
+            throw new IllegalStateException("removing the test's admission objects: " + result.stderr());
+        }
+    }
+
+    private static void apply(ControlPlane cp, String name, String yaml) {
+        try {
+            Path file = cp.workDir().resolve("admission-" + name + ".yaml");
+            Files.writeString(file, yaml);
+            ProcessResult result = cp.kubectl("apply", "-f", file.toString());
+            if (!result.ok()) {
+                throw new IllegalStateException("kubectl apply " + name + ": " + result.stderr());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean succeeds(int code) {
+        return code >= 200 && code < 300;
+    }
+
+    private static int probePeerCreate(ControlPlane cp) {
+        CreateOptions dryRun = new CreateOptions();
+        dryRun.setDryRun("All");
+        BgpPeer peer = new BgpPeer(new V1ObjectMeta().name("test-admission-probe"), new BgpPeer.Spec("", ""));
+        return RouteReflectorController.peers(cp.controllerClient()).create(peer, dryRun).getHttpStatusCode();
+    }
+
+    /** A dry-run patch by the controller of some node's test label: its HTTP status. */
+    private static int probeNodePatch(ControlPlane cp) {
+        GenericKubernetesApi<V1Node, V1NodeList> nodes = nodes(cp);
+        var listed = nodes(cp.adminClient()).list();
+        if (!listed.isSuccess() || listed.getObject().getItems().isEmpty()) {
+            throw new IllegalStateException("probing node patches needs a node");
+        }
+        PatchOptions dryRun = new PatchOptions();
+        dryRun.setDryRun("All");
+        String name = listed.getObject().getItems().get(0).getMetadata().getName();
+        return nodes.patch(name, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                new V1Patch("{\"metadata\":{\"annotations\":{\"calico-rr-controller/probe\":\"1\"}}}"), dryRun)
+                .getHttpStatusCode();
+    }
+
+    private static GenericKubernetesApi<V1Node, V1NodeList> nodes(ControlPlane cp) {
+        return nodes(cp.controllerClient());
+    }
+
+    private static GenericKubernetesApi<V1Node, V1NodeList> nodes(io.kubernetes.client.openapi.ApiClient client) {
+        return new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client);
+    }
+}
