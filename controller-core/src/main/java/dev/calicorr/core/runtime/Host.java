@@ -122,8 +122,14 @@ public final class Host implements AutoCloseable {
 
     /** Starts everything; returns once informers are started and leader election runs. */
     public void start() throws HostStartException {
+        checkEnvironment();
         KubeControllersConfiguration initial = loadConfigurationWithRetry();
         lastSeen = initial;
+        if (!ConfigurationStore.stored(initial)) {
+            log.warn("KubeControllersConfiguration/default does not exist; running on its defaults, the environment "
+                    + "and --config until it does ({})", options.dryRun() ? "a dry run creates nothing"
+                    : "upstream kube-controllers creates it; --standalone creates it here");
+        }
         try {
             hostConfig = HostConfigParser.parse(spec(initial), options.environment(), plugins.keySet());
         } catch (FatalConfigException e) {
@@ -150,9 +156,7 @@ public final class Host implements AutoCloseable {
             log.warn("no controller enabled: set ENABLED_CONTROLLERS (this process has: {}) or add a section "
                     + "under spec.controllers of KubeControllersConfiguration/default", plugins.keySet());
         }
-        String fallback = "running on environment variables" + (options.fileSpec().isEmpty() ? "" : " and --config")
-                + " instead";
-        enabled.forEach(name -> checkSectionKept(name, initial, fallback));
+        enabled.forEach(name -> checkSectionKept(name, initial, runningOnEnvironment()));
         applyControllerSections(initial);
         factory.startAllRegisteredInformers();
         startServers();
@@ -161,13 +165,32 @@ public final class Host implements AutoCloseable {
                 options.dryRun(), options.standalone());
     }
 
+    private String runningOnEnvironment() {
+        return "running on environment variables" + (options.fileSpec().isEmpty() ? "" : " and --config") + " instead";
+    }
+
+    /**
+     * Refuses an environment the host cannot run with (an unknown name in ENABLED_CONTROLLERS, a
+     * bad LOG_LEVEL) before anything is read or written.
+     */
+    private void checkEnvironment() throws HostStartException {
+        try {
+            HostConfigParser.parse(Map.of(), options.environment(), plugins.keySet());
+        } catch (FatalConfigException e) {
+            throw new HostStartException("cannot run: " + e.getMessage(), e);
+        } catch (InvalidConfigException e) {
+            throw new HostStartException("cannot run with this environment: " + e.getMessage(), e);
+        }
+    }
+
     private KubeControllersConfiguration loadConfigurationWithRetry() throws HostStartException {
         Instant deadline = Instant.now().plus(options.startupTimeout());
         Instant nextLog = Instant.EPOCH;
         List<String> enabledByEnv = enabledByEnvironment();
         while (true) {
             try {
-                return store.loadOrCreate(HostConfigParser.defaultSpec(enabledByEnv));
+                // beside upstream, upstream creates `default`; a dry run writes nothing at all
+                return store.load(HostConfigParser.defaultSpec(enabledByEnv), options.standalone() && !options.dryRun());
             } catch (MissingCrdException e) {
                 throw new HostStartException("cannot run: " + e.getMessage(), e);
             } catch (ApiUnavailableException e) {
@@ -221,6 +244,9 @@ public final class Host implements AutoCloseable {
      */
     private boolean checkSectionKept(String controller, KubeControllersConfiguration configuration,
             String meanwhile) {
+        if (!ConfigurationStore.stored(configuration)) {
+            return false; // nothing to probe yet: checked when `default` appears
+        }
         Map<String, Object> probe;
         try {
             probe = plugins.get(controller).parseConfig(null, Map.of()).effective();
@@ -315,6 +341,7 @@ public final class Host implements AutoCloseable {
     }
 
     private void onConfiguration(KubeControllersConfiguration configuration) {
+        boolean appeared = !ConfigurationStore.stored(lastSeen);
         lastSeen = configuration;
         HostConfig parsed;
         try {
@@ -335,6 +362,11 @@ public final class Host implements AutoCloseable {
                     hostConfig.metricsPort(), parsed.metricsPort());
         }
         hostConfig = keepSectionsTheCrdDropped(parsed, configuration);
+        if (appeared) {
+            log.info("KubeControllersConfiguration/default exists now; following it");
+            slots.keySet().stream().filter(hostConfig::enabled)
+                    .forEach(name -> checkSectionKept(name, configuration, runningOnEnvironment()));
+        }
         applyControllerSections(configuration);
         if (leading) {
             reportRunningConfig(); // also repairs a status someone else rewrote
@@ -375,8 +407,8 @@ public final class Host implements AutoCloseable {
     }
 
     private void reportRunningConfig() {
-        if (options.dryRun()) {
-            return;
+        if (options.dryRun() || !ConfigurationStore.stored(lastSeen)) {
+            return; // a dry run writes nothing; a missing `default` gets its report once it exists
         }
         try {
             if (store.reportRunningConfig(lastSeen, runningConfig(), environmentVars())) {
