@@ -91,6 +91,7 @@ public final class Host implements AutoCloseable {
     private volatile KubeControllersConfiguration lastSeen;
     private volatile boolean leading;
     private volatile boolean closing;
+    private String lastHostRejection; // on the config thread only
 
     /**
      * @param apiClient        for requests; keeps its timeouts
@@ -140,7 +141,7 @@ public final class Host implements AutoCloseable {
         }
         LogLevels.apply(hostConfig.logLevel());
 
-        broadcaster = new LegacyEventBroadcaster(new CoreV1Api(apiClient));
+        broadcaster = EventsPerMessage.broadcaster(new CoreV1Api(apiClient));
         events = new DryRunAwareRecorder(broadcaster.newRecorder(new V1EventSource().component(COMPONENT)),
                 options.dryRun());
         broadcaster.startRecording();
@@ -302,16 +303,25 @@ public final class Host implements AutoCloseable {
     }
 
     private void reject(PluginSlot<?> slot, KubeControllersConfiguration configuration, InvalidConfigException e) {
-        if (!slot.firstRejection(e.getMessage())) {
+        if (!slot.firstRejection(edit(configuration) + e.getMessage())) {
             return;
         }
         metrics.configRejected(slot.name());
         String keeping = slot.hasController() ? "keeping the last good configuration"
                 : "the controller waits for a valid configuration";
-        log.error("controller={} rejected configuration field={} reason=\"{}\"; {}", slot.name(), e.field(),
-                e.getMessage(), keeping);
+        log.error("controller={} rejected configuration field={} reason=\"{}\" {}; {}", slot.name(), e.field(),
+                e.getMessage(), edit(configuration), keeping);
         events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s",
-                "Rejected " + e.getMessage() + "; " + keeping);
+                "Rejected " + e.getMessage() + " (" + edit(configuration) + "); " + keeping);
+    }
+
+    /**
+     * Which edit of the spec this is: every edit bumps {@code metadata.generation} (annotation and
+     * status writes do not), so each rejected edit is reported, also one that leaves the same
+     * problem, and a re-read of the same edit is not.
+     */
+    private static String edit(KubeControllersConfiguration configuration) {
+        return "generation=" + configuration.getMetadata().getGeneration();
     }
 
     private final class ConfigHandler implements ResourceEventHandler<KubeControllersConfiguration> {
@@ -347,12 +357,18 @@ public final class Host implements AutoCloseable {
         try {
             parsed = HostConfigParser.parse(spec(configuration), options.environment(), plugins.keySet());
         } catch (InvalidConfigException e) {
-            metrics.configRejected("host");
-            log.error("rejected configuration field={} reason=\"{}\"; keeping the last good configuration",
-                    e.field(), e.getMessage());
-            events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s", "Rejected " + e.getMessage());
+            String rejection = edit(configuration) + e.getMessage();
+            if (!rejection.equals(lastHostRejection)) { // not again for our own annotation writes
+                lastHostRejection = rejection;
+                metrics.configRejected("host");
+                log.error("rejected configuration field={} reason=\"{}\" {}; keeping the last good configuration",
+                        e.field(), e.getMessage(), edit(configuration));
+                events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s", "Rejected "
+                        + e.getMessage() + " (" + edit(configuration) + "); keeping the last good configuration");
+            }
             return;
         }
+        lastHostRejection = null;
         if (!parsed.logLevel().equals(hostConfig.logLevel())) {
             log.info("log level changed from {} to {}", hostConfig.logLevel(), parsed.logLevel());
             LogLevels.apply(parsed.logLevel());
