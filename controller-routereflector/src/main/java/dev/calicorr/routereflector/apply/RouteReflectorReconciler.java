@@ -121,7 +121,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             int written = apply(plan);
             written += sessionChecks.sync(nodes.list(), current, dryRun);
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
-                    plan.summary().clientsPerReflector(), plan.summary().peerCount());
+                    plan.summary().clientsPerReflector(), plan.summary().peerCount(), plan.summary().eligible());
             if (plan.steps().isEmpty()) {
                 topologyReport.report(plan.summary(), current);
                 legacyPeers.handle(peers.list(), current.adoptLegacyPeers());
