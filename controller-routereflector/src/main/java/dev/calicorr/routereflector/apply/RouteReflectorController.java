@@ -59,7 +59,8 @@ public final class RouteReflectorController implements ManagedController<RouteRe
         // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
         SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY));
         reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
-                new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics), context.events(), metrics,
+                new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics,
+                        new PeerNames(peerInformer.getIndexer())), context.events(), metrics,
                 new LegacyPeers(peerApi, context.events(), context.dryRun()),
                 new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
                 new MeshHandOff(bgpConfigInformer.getIndexer(), context.apiClient(), context.events(), metrics,

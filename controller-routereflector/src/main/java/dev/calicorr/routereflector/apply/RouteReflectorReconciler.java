@@ -1,12 +1,14 @@
 package dev.calicorr.routereflector.apply;
 
 import dev.calicorr.core.kube.ApiUnavailableException;
+import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.LiveCluster;
 import dev.calicorr.routereflector.kube.NodeFactsCache;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -53,6 +55,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final Indexer<V1Node> nodes;
     private final NodeFactsCache nodeFacts = new NodeFactsCache();
     private final Indexer<BgpPeer> peers;
+    private final PeerNames peerNames;
     private final Supplier<RouteReflectorConfig> config;
     private final StepExecutor executor;
     private final EventRecorder events;
@@ -78,6 +81,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             Clock clock) {
         this.nodes = nodes;
         this.peers = peers;
+        this.peerNames = new PeerNames(peers);
         this.config = config;
         this.executor = executor;
         this.events = events;
@@ -165,14 +169,19 @@ public final class RouteReflectorReconciler implements Reconciler {
             for (Step step : plan.steps()) {
                 stepHook.beforeStep(step);
                 reportRestore(step);
+                String deleted = step instanceof Step.DeletePeer delete ? peerNames.objectName(delete.name()) : null;
                 KubernetesObject result = executor.execute(step);
                 written++;
                 if (result instanceof V1Node node) {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
                 } else if (result instanceof BgpPeer peer) {
                     writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
-                } else if (step instanceof Step.DeletePeer delete) {
-                    deletedPeers.add(delete.name());
+                    if (step instanceof Step.CreatePeer create
+                            && !create.peer().name().equals(peer.getMetadata().getName())) {
+                        reportNameTaken(create.peer().name(), peer.getMetadata().getName());
+                    }
+                } else if (deleted != null) {
+                    deletedPeers.add(deleted);
                 }
             }
         } finally {
@@ -190,7 +199,7 @@ public final class RouteReflectorReconciler implements Reconciler {
      */
     private void reportRestore(Step step) {
         if (step instanceof Step.UpdatePeer update) {
-            String name = update.peer().name();
+            String name = peerNames.objectName(update.peer().name());
             BgpPeer cached = peers.getByKey(name);
             if (cached != null && StepExecutor.changedSinceOurWrite(cached)) {
                 metrics.restored("bgppeer");
@@ -212,6 +221,26 @@ public final class RouteReflectorReconciler implements Reconciler {
                 events.event(ref, EventType.Warning, "ManagedObjectRestored", "%s", "Route reflector label " + key
                         + " was removed by someone else; restored (cordon the node to move the role)");
             }
+        }
+    }
+
+    /**
+     * A BGPPeer we do not manage has a name the topology uses; ours was created under another name
+     * ({@link PeerNames}), so the topology is complete. The other peer is left as it is, but it
+     * still configures calico-node: the operator must decide about it.
+     */
+    private void reportNameTaken(String planned, String renamed) {
+        String message = "BGPPeer " + planned + " is not managed by " + Names.CONTROLLER_NAME + " (no label "
+                + Names.MANAGED_BY_LABEL + "=" + Names.CONTROLLER_NAME + ") but has a name its topology uses; it is "
+                + "left alone and the topology's peer is " + renamed + " instead. Delete or rename " + planned
+                + " unless its peerings are meant to be there beside the topology's";
+        log.warn("{} reason=name-taken", message);
+        BgpPeer foreign = peers.getByKey(planned);
+        if (foreign != null) {
+            events.event(foreign, EventType.Warning, "BGPPeerNameTaken", "%s", message);
+        } else {
+            events.event(new V1ObjectReference().apiVersion(CalicoApi.API_VERSION).kind(BgpPeer.KIND).name(planned),
+                    EventType.Warning, "BGPPeerNameTaken", "%s", message);
         }
     }
 
