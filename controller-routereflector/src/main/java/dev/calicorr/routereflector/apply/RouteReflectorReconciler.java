@@ -1,5 +1,6 @@
 package dev.calicorr.routereflector.apply;
 
+import dev.calicorr.core.config.ConfigValues;
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
@@ -9,6 +10,7 @@ import dev.calicorr.routereflector.kube.NodeFactsCache;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -51,6 +53,8 @@ public final class RouteReflectorReconciler implements Reconciler {
     private static final Logger log = LoggerFactory.getLogger(RouteReflectorReconciler.class);
     private static final Duration CACHE_WAIT = Duration.ofSeconds(5);
     private static final Duration MIN_RECHECK = Duration.ofMillis(200);
+    /** How long a node that refused our patch is left as it is before it is tried again. */
+    static final Duration REFUSAL_MEMORY = Duration.ofMinutes(5);
 
     private final Indexer<V1Node> nodes;
     private final NodeFactsCache nodeFacts = new NodeFactsCache();
@@ -69,6 +73,19 @@ public final class RouteReflectorReconciler implements Reconciler {
     private volatile boolean disabled;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
+    /** Nodes that refused a patch, until when they are left alone (reconcile thread only). */
+    private final Map<String, Instant> refusingNodes = new HashMap<>();
+    /** Nodes a patch found deleted, by uid, while the cache may still show them (reconcile thread only). */
+    private final Map<String, String> goneNodes = new HashMap<>();
+
+    /** The plan is stale (a node it promotes is gone or refused): plan again at once. */
+    private static final class ReplanException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ReplanException(String message) {
+            super(message);
+        }
+    }
 
     /** Test seam: runs before each step is executed (fault tests stop the controller mid-plan). */
     public interface StepHook {
@@ -119,10 +136,10 @@ public final class RouteReflectorReconciler implements Reconciler {
             }
             List<V1Node> nodeList = nodes.list();
             SessionChecks.Observation sessions = sessionChecks.observe(nodeList, current, now);
-            ClusterSnapshot snapshot = snapshot(nodeList, sessions);
+            ClusterSnapshot snapshot = snapshot(nodeList, sessions, now);
             Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
-            int written = apply(plan);
+            int written = apply(plan, now);
             written += sessionChecks.sync(nodes.list(), current, dryRun);
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
                     plan.summary().clientsPerReflector(), plan.summary().peerCount(), plan.summary().eligible());
@@ -140,6 +157,9 @@ public final class RouteReflectorReconciler implements Reconciler {
                     .min(Comparator.naturalOrder())
                     .orElse(current.reconcilerPeriod());
             return new Result(true, next);
+        } catch (ReplanException e) {
+            log.info("re-planning at once: {}", e.getMessage());
+            return new Result(true, MIN_RECHECK);
         } catch (ApiUnavailableException | StepExecutor.StepFailedException e) {
             metrics.reconcileFailed();
             log.warn("reconcile stopped: {}; nothing is torn down, retrying with backoff", e.getMessage());
@@ -153,11 +173,34 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
     }
 
-    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions) {
-        return new ClusterSnapshot(nodeFacts.facts(nodeList), LiveCluster.owned(peers.list()), sessions.forPlanner());
+    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions, Instant now) {
+        refusingNodes.values().removeIf(until -> !now.isBefore(until));
+        goneNodes.entrySet().removeIf(gone -> {
+            V1Node cached = nodes.getByKey(gone.getKey());
+            return cached == null || !gone.getValue().equals(cached.getMetadata().getUid());
+        });
+        List<NodeFacts> facts = nodeFacts.facts(nodeList);
+        if (!refusingNodes.isEmpty() || !goneNodes.isEmpty()) {
+            facts = facts.stream().filter(node -> !goneNodes.containsKey(node.name()))
+                    .map(this::notPromotedWhileRefusing).toList();
+        }
+        return new ClusterSnapshot(facts, LiveCluster.owned(peers.list()), sessions.forPlanner());
     }
 
-    private int apply(Plan plan) throws ApiUnavailableException, StepExecutor.StepFailedException {
+    /**
+     * A node that refuses our patches is not made a route reflector: the planner sees it as
+     * cordoned (unless it serves already, which only its own patches could change).
+     */
+    private NodeFacts notPromotedWhileRefusing(NodeFacts node) {
+        if (!refusingNodes.containsKey(node.name()) || node.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)) {
+            return node;
+        }
+        return new NodeFacts(node.name(), node.labels(), node.annotations(), node.ready(), true, node.taints(),
+                node.created());
+    }
+
+    private int apply(Plan plan, Instant now)
+            throws ApiUnavailableException, StepExecutor.StepFailedException, ReplanException {
         for (Decision decision : plan.decisions()) {
             log.info("{}", decision);
         }
@@ -165,12 +208,47 @@ public final class RouteReflectorReconciler implements Reconciler {
         Map<String, String> writtenPeers = new HashMap<>();
         Set<String> deletedPeers = new HashSet<>();
         int written = 0;
+        boolean clientLeftBehind = false;
         try {
             for (Step step : plan.steps()) {
+                if (clientLeftBehind && removes(step)) {
+                    // a client that kept its old group may still peer through what this step removes
+                    log.info("skipped {}: a client refused its move; kept until it moves", step);
+                    continue;
+                }
+                if (step instanceof Step.PatchNode patch && isClientMove(patch)
+                        && refusingNodes.containsKey(patch.node())) {
+                    clientLeftBehind = true; // refused lately: left alone until REFUSAL_MEMORY has passed
+                    continue;
+                }
                 stepHook.beforeStep(step);
                 reportRestore(step);
                 String deleted = step instanceof Step.DeletePeer delete ? peerNames.objectName(delete.name()) : null;
-                KubernetesObject result = executor.execute(step);
+                KubernetesObject result;
+                try {
+                    result = executor.execute(step);
+                } catch (StepExecutor.NodeGoneException gone) {
+                    Step.PatchNode patch = (Step.PatchNode) step;
+                    if (isClientMove(patch)) {
+                        continue; // nothing to move; the next plan does without it
+                    }
+                    V1Node cached = nodes.getByKey(patch.node());
+                    if (cached != null) {
+                        goneNodes.put(patch.node(), cached.getMetadata().getUid());
+                    }
+                    throw new ReplanException(gone.getMessage() + " (" + step + ")");
+                } catch (StepExecutor.NodeRefusedException refused) {
+                    Step.PatchNode patch = (Step.PatchNode) step;
+                    reportRefused(refused, patch, now);
+                    if (isClientMove(patch)) {
+                        clientLeftBehind = true;
+                        continue;
+                    }
+                    if (becomesReflector(patch)) {
+                        throw new ReplanException(refused.getMessage() + "; another node is chosen");
+                    }
+                    throw refused; // a change of a serving route reflector: stop where every prefix is safe
+                }
                 written++;
                 if (result instanceof V1Node node) {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
@@ -189,6 +267,42 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
         recordEvents(plan.decisions());
         return written;
+    }
+
+    /** A client changing group (the planner's reasons for those start with "client"). */
+    private static boolean isClientMove(Step.PatchNode patch) {
+        return patch.reason().startsWith("client");
+    }
+
+    /** The first writes of a new route reflector: its labels, then its cluster ID. */
+    private static boolean becomesReflector(Step.PatchNode patch) {
+        return patch.reason().equals("promote") || patch.reason().equals("serve");
+    }
+
+    /** Steps that take away a peering: obsolete BGPPeers, demotions. */
+    private static boolean removes(Step step) {
+        return step instanceof Step.DeletePeer
+                || step instanceof Step.PatchNode patch && patch.reason().startsWith("demote");
+    }
+
+    /**
+     * A node the apiserver does not let us patch (an admission policy or webhook): told once per
+     * {@link #REFUSAL_MEMORY}, left as it is until then, and never made a route reflector meanwhile.
+     */
+    private void reportRefused(StepExecutor.NodeRefusedException refused, Step.PatchNode patch, Instant now) {
+        refusingNodes.put(refused.node(), now.plus(REFUSAL_MEMORY));
+        String what = isClientMove(patch) ? "it keeps its group" : "it is not made a route reflector";
+        log.warn("node {} refused our patch ({}); {} and is left alone for {} reason=patch-refused (check the "
+                + "admission policies and webhooks that apply to it)", refused.node(), refused.getMessage(), what,
+                ConfigValues.formatDuration(REFUSAL_MEMORY));
+        V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(refused.node());
+        V1Node cached = nodes.getByKey(refused.node());
+        if (cached != null) {
+            ref.uid(cached.getMetadata().getUid());
+        }
+        events.event(ref, EventType.Warning, "NodePatchRefused", "%s", "calico-rr-controller could not patch this "
+                + "node (" + refused.getMessage() + "); " + what + ", tried again in " + ConfigValues.formatDuration(
+                        REFUSAL_MEMORY) + ". Check the admission policies and webhooks that apply to it");
     }
 
     /**

@@ -64,11 +64,35 @@ public final class StepExecutor {
     }
 
     /** A step the API refused; the reconcile stops there and re-plans from what is observed. */
-    public static final class StepFailedException extends Exception {
+    public static class StepFailedException extends Exception {
         private static final long serialVersionUID = 1L;
 
         StepFailedException(String message) {
             super(message);
+        }
+    }
+
+    /** The apiserver refused a node patch (an admission policy or webhook, most often): 4xx but 404. */
+    public static final class NodeRefusedException extends StepFailedException {
+        private static final long serialVersionUID = 1L;
+        private final String node;
+
+        NodeRefusedException(String node, String message) {
+            super(message);
+            this.node = node;
+        }
+
+        public String node() {
+            return node;
+        }
+    }
+
+    /** The node of a patch no longer exists (deleted since the plan was made). */
+    public static final class NodeGoneException extends StepFailedException {
+        private static final long serialVersionUID = 1L;
+
+        NodeGoneException(String node) {
+            super("node " + node + " is gone");
         }
     }
 
@@ -110,11 +134,13 @@ public final class StepExecutor {
                 () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("node", "patch", response.isSuccess());
         if (response.getHttpStatusCode() == 404) {
-            // deleted since the plan was made: nothing to change there; the next plan accounts for it
-            log.debug("node {} is gone; skipped {}", step.node(), step);
-            return null;
+            throw new NodeGoneException(step.node()); // deleted since the plan was made
         }
-        return check(response, "patch node " + step.node());
+        if (!response.isSuccess()) {
+            throw new NodeRefusedException(step.node(), "patch node " + step.node() + " refused: "
+                    + response.getHttpStatusCode() + " " + Responses.message(response));
+        }
+        return response.getObject();
     }
 
     /**

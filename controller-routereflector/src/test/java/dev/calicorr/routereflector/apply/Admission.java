@@ -55,6 +55,31 @@ final class Admission {
         await("the policy to deny the controller's BGPPeer creates", () -> !succeeds(probePeerCreate(cp)));
     }
 
+    /** A ValidatingAdmissionPolicy that denies every patch of these nodes by the controller. */
+    static void refuseControllerPatchesOf(ControlPlane cp, String... nodes) throws InterruptedException {
+        String names = String.join(", ", java.util.Arrays.stream(nodes).map(n -> "'" + n + "'").toList());
+        apply(cp, "refuse-nodes", """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: test-refuse-nodes, labels: {%1$s: "true"}}
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                      - {apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [nodes]}
+                  validations:
+                    - expression: "request.userInfo.username != %2$s || !(object.metadata.name in [%3$s])"
+                      message: "test: this node refuses the controller's patches"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: test-refuse-nodes, labels: {%1$s: "true"}}
+                spec: {policyName: test-refuse-nodes, validationActions: [Deny]}
+                """.formatted(LABEL, USER, names));
+        await("the policy to refuse the controller's patches of " + names,
+                () -> !succeeds(probeNodePatch(cp, nodes[0])));
+    }
+
     /** A webhook on node updates by the controller that nobody serves: the apiserver answers 500. */
     static void failControllerNodePatches(ControlPlane cp, int closedPort) throws InterruptedException {
         apply(cp, "unserved-webhook", """
@@ -72,13 +97,21 @@ final class Admission {
                     matchConditions:
                       - {name: controller-only, expression: "request.userInfo.username == %2$s"}
                 """.formatted(LABEL, USER, closedPort));
-        await("node patches by the controller to be answered 500", () -> probeNodePatch(cp) == 500);
+        await("node patches by the controller to be answered 500", () -> probeNodePatch(cp, null) == 500);
     }
 
+    /** Removes them all and waits until the apiserver admits the controller's writes again. */
     static void removeAll(ControlPlane cp) {
         ProcessResult result = cp.kubectl("delete", KINDS, "-l", LABEL + "=true", "--ignore-not-found", "--wait");
         if (!result.ok()) {
             throw new IllegalStateException("removing the test's admission objects: " + result.stderr());
+        }
+        try {
+            await("the apiserver to admit the controller's writes again", () -> succeeds(probePeerCreate(cp))
+                    && nodes(cp.adminClient()).list().getObject().getItems().stream()
+                            .allMatch(node -> succeeds(probeNodePatch(cp, node.getMetadata().getName()))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -106,8 +139,8 @@ final class Admission {
         return RouteReflectorController.peers(cp.controllerClient()).create(peer, dryRun).getHttpStatusCode();
     }
 
-    /** A dry-run patch by the controller of some node's test label: its HTTP status. */
-    private static int probeNodePatch(ControlPlane cp) {
+    /** A dry-run patch by the controller of a node's (or some node's) test annotation: its HTTP status. */
+    private static int probeNodePatch(ControlPlane cp, String node) {
         GenericKubernetesApi<V1Node, V1NodeList> nodes = nodes(cp);
         var listed = nodes(cp.adminClient()).list();
         if (!listed.isSuccess() || listed.getObject().getItems().isEmpty()) {
@@ -115,7 +148,7 @@ final class Admission {
         }
         PatchOptions dryRun = new PatchOptions();
         dryRun.setDryRun("All");
-        String name = listed.getObject().getItems().get(0).getMetadata().getName();
+        String name = node != null ? node : listed.getObject().getItems().get(0).getMetadata().getName();
         return nodes.patch(name, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
                 new V1Patch("{\"metadata\":{\"annotations\":{\"calico-rr-controller/probe\":\"1\"}}}"), dryRun)
                 .getHttpStatusCode();

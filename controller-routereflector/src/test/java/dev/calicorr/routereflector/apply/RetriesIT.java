@@ -8,14 +8,7 @@ import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
 import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.calicorr.core.config.InvalidConfigException;
-import dev.calicorr.core.plugin.ControllerContext;
-import dev.calicorr.core.plugin.ControllerPlugin;
-import dev.calicorr.core.plugin.ManagedController;
-import dev.calicorr.core.plugin.ParsedConfig;
 import dev.calicorr.core.runtime.Host;
-import dev.calicorr.routereflector.RouteReflectorPlugin;
-import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.RealControlPlane;
 import dev.calicorr.testsupport.SimulatedNodes;
@@ -88,34 +81,6 @@ class RetriesIT {
     private static int closedPort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort(); // closed again: nobody serves the webhook there
-        }
-    }
-
-    /** The route reflector plugin, keeping a reference to the controller it creates. */
-    static final class CapturingPlugin implements ControllerPlugin<RouteReflectorConfig> {
-        private final RouteReflectorPlugin plugin = new RouteReflectorPlugin();
-        private final AtomicReference<RouteReflectorController> created;
-
-        CapturingPlugin(AtomicReference<RouteReflectorController> created) {
-            this.created = created;
-        }
-
-        @Override
-        public String name() {
-            return plugin.name();
-        }
-
-        @Override
-        public ParsedConfig<RouteReflectorConfig> parseConfig(Map<String, Object> section, Map<String, String> env)
-                throws InvalidConfigException {
-            return plugin.parseConfig(section, env);
-        }
-
-        @Override
-        public ManagedController<RouteReflectorConfig> create(ControllerContext context, RouteReflectorConfig config) {
-            RouteReflectorController made = (RouteReflectorController) plugin.create(context, config);
-            created.set(made);
-            return made;
         }
     }
 }
