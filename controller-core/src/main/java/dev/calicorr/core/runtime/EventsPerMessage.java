@@ -41,17 +41,17 @@ final class EventsPerMessage {
         }
     }
 
-    /** What {@link LegacyEventBroadcaster#LegacyEventBroadcaster(CoreV1Api)} writes with. */
+    /** What {@link LegacyEventBroadcaster#LegacyEventBroadcaster(CoreV1Api)} writes with, less the replace it never calls. */
     private record Sink(CoreV1Api api) implements EventSink {
         @Override
         public CoreV1Event create(CoreV1Event event) throws ApiException {
             return api.createNamespacedEvent(event.getMetadata().getNamespace(), event).execute();
         }
 
+        /** Never called: the broadcaster creates Events and patches their count (so RBAC grants no update). */
         @Override
-        public CoreV1Event update(CoreV1Event event) throws ApiException {
-            return api.replaceNamespacedEvent(event.getMetadata().getName(), event.getMetadata().getNamespace(), event)
-                    .execute();
+        public CoreV1Event update(CoreV1Event event) {
+            throw new UnsupportedOperationException("Events are created and patched, never replaced");
         }
 
         @Override
