@@ -65,6 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class Host implements AutoCloseable {
     public static final String COMPONENT = "calico-rr-controller";
     private static final Logger log = LoggerFactory.getLogger(Host.class);
+    /** How long a clean stop tries to release the Lease (beyond the elector's own wait for its threads). */
+    static final Duration LEASE_RELEASE_TIMEOUT = Duration.ofSeconds(5);
 
     private final HostOptions options;
     private final ApiClient apiClient;
@@ -564,8 +566,7 @@ public final class Host implements AutoCloseable {
         log.info("shutting down identity={}", options.identity());
         slots.values().forEach(PluginSlot::stop);
         if (elector != null) {
-            elector.close();
-            releaseLease();
+            handOverLease();
         }
         leading = false;
         metrics.leader(false);
@@ -586,6 +587,32 @@ public final class Host implements AutoCloseable {
             configThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the elector and releases the Lease, within a bound: an apiserver that does not answer
+     * (a partition, a blackholed address) must not hold the process beyond its termination grace
+     * period. The elector itself waits up to 3 retry periods for its threads.
+     */
+    private void handOverLease() {
+        Duration bound = options.retryPeriod().multipliedBy(3).plus(LEASE_RELEASE_TIMEOUT);
+        Thread release = new Thread(() -> {
+            elector.close();
+            releaseLease();
+        }, "lease-release");
+        release.setDaemon(true);
+        release.start();
+        try {
+            release.join(bound.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (release.isAlive()) {
+            release.interrupt();
+            log.warn("could not release the leader Lease {}/{} within {} s: no answer from the Kubernetes API; the "
+                    + "next leader takes over once it expires", options.leaseNamespace(), options.leaseName(),
+                    bound.toSeconds());
         }
     }
 
