@@ -24,8 +24,8 @@ public final class Responses {
     /**
      * Like {@link #call}, but a 429 (the apiserver's priority and fairness throttling) or a 5xx
      * answer is tried again, up to {@value #RETRIES} times, after the wait the apiserver asks for
-     * ({@code Retry-After}, which it also puts in {@code status.details.retryAfterSeconds}) or else
-     * 250 ms doubling, at most {@link #MAX_RETRY_WAIT} each. A request that got no answer at all is
+     * ({@code status.details.retryAfterSeconds}, or the {@code Retry-After} header where the client
+     * has {@link RetryAfter} installed) or else 250 ms doubling, at most {@link #MAX_RETRY_WAIT} each. A request that got no answer at all is
      * not retried here: the caller backs off as a whole (a blind controller must not keep writing).
      */
     public static <T extends KubernetesType> KubernetesApiResponse<T> callRetrying(String what,
@@ -37,7 +37,7 @@ public final class Responses {
             if (!retryable(code) || attempt == RETRIES) {
                 return checked(what, response);
             }
-            Duration wait = retryAfter(response.getStatus()).orElse(backoff);
+            Duration wait = retryAfter(response.getStatus()).or(RetryAfter::lastAnswer).orElse(backoff);
             wait = wait.compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT : wait;
             backoff = backoff.multipliedBy(2);
             log.warn("{}: Kubernetes API answered {} {}; retrying in {} ms ({} of {})", what, code, message(response),
@@ -92,6 +92,6 @@ public final class Responses {
     }
 
     public static String message(KubernetesApiResponse<?> response) {
-        return response.getStatus() == null ? "" : String.valueOf(response.getStatus().getMessage());
+        return response.getStatus() == null ? "" : String.valueOf(response.getStatus().getMessage()).trim();
     }
 }

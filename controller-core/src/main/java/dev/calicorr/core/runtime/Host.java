@@ -10,6 +10,7 @@ import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.ConfigurationStore;
 import dev.calicorr.core.kube.KubeControllersConfiguration;
 import dev.calicorr.core.kube.MissingCrdException;
+import dev.calicorr.core.kube.RetryAfter;
 import dev.calicorr.core.logging.LogLevels;
 import dev.calicorr.core.metrics.HostMetrics;
 import dev.calicorr.core.plugin.ControllerContext;
@@ -108,6 +109,7 @@ public final class Host implements AutoCloseable {
         this.apiClient = apiClient;
         this.informerClient = informerClient;
         informerClient.setReadTimeout(0); // watches stay open; the informers' own timeouts end them
+        RetryAfter.install(apiClient); // a throttled write waits as long as the apiserver asks
         this.onLostLeadership = onLostLeadership;
         plugins.forEach(plugin -> this.plugins.put(plugin.name(), plugin));
         this.store = new ConfigurationStore(apiClient, options.standalone());

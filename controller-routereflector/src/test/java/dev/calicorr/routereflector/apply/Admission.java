@@ -26,7 +26,10 @@ import java.nio.file.Path;
 final class Admission {
     static final String LABEL = "test.calicorr.dev/admission";
     private static final String KINDS = "validatingadmissionpolicies,validatingadmissionpolicybindings,"
-            + "validatingwebhookconfigurations";
+            + "validatingwebhookconfigurations,flowschemas.flowcontrol.apiserver.k8s.io,"
+            + "prioritylevelconfigurations.flowcontrol.apiserver.k8s.io";
+    /** The annotation of a dry-run patch that {@link #holdSeatsAt} makes hang, holding its priority level's seat. */
+    static final String HOLD_ANNOTATION = "calico-rr-controller/test-hold";
     private static final String USER = "'" + ControlPlane.CONTROLLER_USER + "'";
 
     private Admission() {
@@ -98,6 +101,76 @@ final class Admission {
                       - {name: controller-only, expression: "request.userInfo.username == %2$s"}
                 """.formatted(LABEL, USER, closedPort));
         await("node patches by the controller to be answered 500", () -> probeNodePatch(cp, null) == 500);
+    }
+
+    /**
+     * The apiserver's priority and fairness, for the controller's requests with these verbs on
+     * nodes: a priority level with no seats of its own that rejects at once (429, with Retry-After)
+     * whenever one request of it runs. (With none running, one is let through.) {@link #holdSeatsAt}
+     * keeps one running.
+     */
+    static void throttleControllerNodes(ControlPlane cp, String... verbs) {
+        apply(cp, "throttle", """
+                apiVersion: flowcontrol.apiserver.k8s.io/v1
+                kind: PriorityLevelConfiguration
+                metadata: {name: test-throttled, labels: {%1$s: "true"}}
+                spec:
+                  type: Limited
+                  limited:
+                    nominalConcurrencyShares: 0
+                    lendablePercent: 0
+                    borrowingLimitPercent: 0
+                    limitResponse: {type: Reject}
+                ---
+                apiVersion: flowcontrol.apiserver.k8s.io/v1
+                kind: FlowSchema
+                metadata: {name: test-throttled, labels: {%1$s: "true"}}
+                spec:
+                  priorityLevelConfiguration: {name: test-throttled}
+                  matchingPrecedence: 50
+                  distinguisherMethod: {type: ByUser}
+                  rules:
+                    - subjects: [{kind: User, user: {name: %2$s}}]
+                      resourceRules: [{verbs: [%3$s], apiGroups: [""], resources: [nodes], clusterScope: true}]
+                """.formatted(LABEL, ControlPlane.CONTROLLER_USER, String.join(", ", verbs)));
+    }
+
+    /**
+     * A webhook at {@code port} (a socket that accepts and never answers) for the controller's
+     * dry-run node patches that carry {@link #HOLD_ANNOTATION}: each such request runs for the
+     * webhook's 30 s timeout, then passes.
+     */
+    static void holdSeatsAt(ControlPlane cp, int port) throws InterruptedException {
+        apply(cp, "hold", """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingWebhookConfiguration
+                metadata: {name: test-hold, labels: {%1$s: "true"}}
+                webhooks:
+                  - name: hold.test.calicorr.dev
+                    clientConfig: {url: "https://127.0.0.1:%3$d/validate"}
+                    rules: [{apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [nodes]}]
+                    failurePolicy: Ignore
+                    sideEffects: None
+                    admissionReviewVersions: [v1]
+                    timeoutSeconds: 30
+                    matchConditions:
+                      - name: holder-only
+                        expression: "request.userInfo.username == %2$s && has(object.metadata.annotations) && '%4$s' in object.metadata.annotations"
+                """.formatted(LABEL, USER, port, HOLD_ANNOTATION));
+    }
+
+    /** One dry-run patch by the controller that the hold webhook keeps running: its HTTP status. */
+    static int holdingPatch(ControlPlane cp, io.kubernetes.client.openapi.ApiClient client, String node) {
+        PatchOptions dryRun = new PatchOptions();
+        dryRun.setDryRun("All");
+        return nodes(client).patch(node, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                new V1Patch("{\"metadata\":{\"annotations\":{\"" + HOLD_ANNOTATION + "\":\"1\"}}}"), dryRun)
+                .getHttpStatusCode();
+    }
+
+    /** A node LIST by the controller: its HTTP status. */
+    static int probeNodeList(ControlPlane cp) {
+        return nodes(cp).list().getHttpStatusCode();
     }
 
     /** Removes them all and waits until the apiserver admits the controller's writes again. */
