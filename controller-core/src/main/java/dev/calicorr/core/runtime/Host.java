@@ -495,6 +495,8 @@ public final class Host implements AutoCloseable {
                 log.info("became leader identity={} lease={}/{}; starting controllers", options.identity(),
                         options.leaseNamespace(), options.leaseName());
             }
+            // informers of a controller created while standing by (its first valid configuration came then)
+            factory.startAllRegisteredInformers();
             slots.values().forEach(PluginSlot::run);
             reportRunningConfig();
         });
