@@ -88,7 +88,7 @@ public final class Host implements AutoCloseable {
     private HealthServer health;
     private HTTPServer metricsServer;
     private LeaderElector elector;
-    private LeaseLock lock;
+    private FencedLeaseLock lock;
     private Thread electionThread;
     private volatile HostConfig hostConfig;
     private volatile KubeControllersConfiguration lastSeen;
@@ -457,7 +457,8 @@ public final class Host implements AutoCloseable {
             becomeLeader();
             return;
         }
-        lock = new LeaseLock(options.leaseNamespace(), options.leaseName(), options.identity(), apiClient);
+        lock = new FencedLeaseLock(new LeaseLock(options.leaseNamespace(), options.leaseName(), options.identity(),
+                apiClient), options.renewDeadline());
         elector = new LeaderElector(new LeaderElectionConfig(lock, options.leaseDuration(), options.renewDeadline(),
                 options.retryPeriod()), e -> log.warn("leader election: {}", e.toString()));
         electionThread = new Thread(() -> elector.run(this::becomeLeader, this::stopLeading), "leader-election");
@@ -676,6 +677,20 @@ public final class Host implements AutoCloseable {
         @Override
         public boolean dryRun() {
             return options.dryRun();
+        }
+
+        @Override
+        public boolean mayWrite() {
+            if (closing || !leading) {
+                return false;
+            }
+            if (lock != null && !lock.holds()) {
+                log.warn("this replica last renewed the leader Lease {}/{} {} ms ago, beyond the renew deadline of "
+                        + "{} ms: no more writes from it", options.leaseNamespace(), options.leaseName(),
+                        lock.sinceLastRenew().toMillis(), options.renewDeadline().toMillis());
+                return false;
+            }
+            return true;
         }
     }
 

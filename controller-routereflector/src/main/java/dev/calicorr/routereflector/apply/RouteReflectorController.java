@@ -65,7 +65,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
                 new MeshHandOff(bgpConfigInformer.getIndexer(), context.apiClient(), context.events(), metrics,
                         context.dryRun()),
-                context.dryRun(), Clock.systemUTC());
+                context.dryRun(), Clock.systemUTC(), context::mayWrite);
         controller = ControllerBuilder.defaultBuilder(context.informerFactory())
                 .withName("routereflector")
                 .withWorkQueue(queue)

@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -70,6 +71,8 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final MeshHandOff meshHandOff;
     private final boolean dryRun;
     private final Clock clock;
+    /** The host's leadership fence, asked before every write of a plan. */
+    private final BooleanSupplier mayWrite;
     private volatile boolean disabled;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
@@ -77,6 +80,15 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final Map<String, Instant> refusingNodes = new HashMap<>();
     /** Nodes a patch found deleted, by uid, while the cache may still show them (reconcile thread only). */
     private final Map<String, String> goneNodes = new HashMap<>();
+
+    /** This replica may no longer write (it lost the Lease, or it is stopping): the next leader carries on. */
+    private static final class FencedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        FencedException(String message) {
+            super(message);
+        }
+    }
 
     /** The plan is stale (a node it promotes is gone or refused): plan again at once. */
     private static final class ReplanException extends Exception {
@@ -95,7 +107,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     RouteReflectorReconciler(Indexer<V1Node> nodes, Indexer<BgpPeer> peers, Supplier<RouteReflectorConfig> config,
             StepExecutor executor, EventRecorder events, RouteReflectorMetrics metrics, LegacyPeers legacyPeers,
             TopologyReport topologyReport, SessionChecks sessionChecks, MeshHandOff meshHandOff, boolean dryRun,
-            Clock clock) {
+            Clock clock, BooleanSupplier mayWrite) {
         this.nodes = nodes;
         this.peers = peers;
         this.peerNames = new PeerNames(peers);
@@ -109,6 +121,7 @@ public final class RouteReflectorReconciler implements Reconciler {
         this.meshHandOff = meshHandOff;
         this.dryRun = dryRun;
         this.clock = clock;
+        this.mayWrite = mayWrite;
     }
 
     /**
@@ -140,6 +153,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
             int written = apply(plan, now);
+            fence("the CalicoNodeStatus sync");
             written += sessionChecks.sync(nodes.list(), current, dryRun);
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
                     plan.summary().clientsPerReflector(), plan.summary().peerCount(), plan.summary().eligible());
@@ -149,6 +163,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             } else {
                 log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);
             }
+            fence("the mesh hand-off");
             Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions, now);
             Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh)
                     .flatMap(Optional::stream)
@@ -157,6 +172,10 @@ public final class RouteReflectorReconciler implements Reconciler {
                     .min(Comparator.naturalOrder())
                     .orElse(current.reconcilerPeriod());
             return new Result(true, next);
+        } catch (FencedException e) {
+            log.warn("reconcile stopped before {}: this replica may no longer write (it lost the leader Lease or is "
+                    + "stopping); the next leader carries on from here", e.getMessage());
+            return new Result(false);
         } catch (ReplanException e) {
             log.info("re-planning at once: {}", e.getMessage());
             return new Result(true, MIN_RECHECK);
@@ -200,7 +219,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     }
 
     private int apply(Plan plan, Instant now)
-            throws ApiUnavailableException, StepExecutor.StepFailedException, ReplanException {
+            throws ApiUnavailableException, StepExecutor.StepFailedException, ReplanException, FencedException {
         for (Decision decision : plan.decisions()) {
             log.info("{}", decision);
         }
@@ -222,6 +241,7 @@ public final class RouteReflectorReconciler implements Reconciler {
                     continue;
                 }
                 stepHook.beforeStep(step);
+                fence(step.toString());
                 reportRestore(step);
                 String deleted = step instanceof Step.DeletePeer delete ? peerNames.objectName(delete.name()) : null;
                 KubernetesObject result;
@@ -267,6 +287,12 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
         recordEvents(plan.decisions());
         return written;
+    }
+
+    private void fence(String next) throws FencedException {
+        if (!dryRun && !mayWrite.getAsBoolean()) {
+            throw new FencedException(next);
+        }
     }
 
     /** A client changing group (the planner's reasons for those start with "client"). */

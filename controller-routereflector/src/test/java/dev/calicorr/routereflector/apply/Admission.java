@@ -83,6 +83,29 @@ final class Admission {
                 () -> !succeeds(probeNodePatch(cp, nodes[0])));
     }
 
+    /** A ValidatingAdmissionPolicy that denies the renewals of the leader Lease while {@code holder} holds it. */
+    static void denyLeaseRenewalsOf(ControlPlane cp, String holder) {
+        apply(cp, "deny-renewals", """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: test-deny-renewals, labels: {%1$s: "true"}}
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                      - {apiGroups: [coordination.k8s.io], apiVersions: ["*"], operations: [UPDATE], resources: [leases]}
+                  validations:
+                    - expression: "!(has(oldObject.spec.holderIdentity) && oldObject.spec.holderIdentity == '%2$s'
+                        && has(object.spec.holderIdentity) && object.spec.holderIdentity == '%2$s')"
+                      message: "test: the renewals of %2$s are denied"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: test-deny-renewals, labels: {%1$s: "true"}}
+                spec: {policyName: test-deny-renewals, validationActions: [Deny]}
+                """.formatted(LABEL, holder));
+    }
+
     /** A webhook on node updates by the controller that nobody serves: the apiserver answers 500. */
     static void failControllerNodePatches(ControlPlane cp, int closedPort) throws InterruptedException {
         apply(cp, "unserved-webhook", """
