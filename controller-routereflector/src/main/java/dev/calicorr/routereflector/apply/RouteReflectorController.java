@@ -43,6 +43,11 @@ public final class RouteReflectorController implements ManagedController<RouteRe
     private final RouteReflectorReconciler reconciler;
 
     public RouteReflectorController(ControllerContext context, RouteReflectorConfig initial) {
+        this(context, initial, Clock.systemUTC());
+    }
+
+    /** @param clock the wall clock of this replica (tests give one that is off) */
+    RouteReflectorController(ControllerContext context, RouteReflectorConfig initial, Clock clock) {
         this.config = new AtomicReference<>(initial);
         warnAboutConfig(initial);
         SharedIndexInformer<V1Node> nodeInformer = context.informer(
@@ -65,7 +70,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
                 new MeshHandOff(bgpConfigInformer.getIndexer(), context.apiClient(), context.events(), metrics,
                         context.dryRun()),
-                context.dryRun(), Clock.systemUTC(), context::mayWrite);
+                context.dryRun(), clock, context::mayWrite);
         controller = ControllerBuilder.defaultBuilder(context.informerFactory())
                 .withName("routereflector")
                 .withWorkQueue(queue)

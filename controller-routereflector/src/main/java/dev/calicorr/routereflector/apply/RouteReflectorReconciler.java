@@ -27,6 +27,7 @@ import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -78,6 +79,8 @@ public final class RouteReflectorReconciler implements Reconciler {
     private volatile StepHook stepHook = step -> { };
     /** Nodes that refused a patch, until when they are left alone (reconcile thread only). */
     private final Map<String, Instant> refusingNodes = new HashMap<>();
+    /** Serving-since annotations by node, as this leader first saw them (reconcile thread only). */
+    private Map<String, ServingSeen> servingSeen = new HashMap<>();
     /** Nodes a patch found deleted, by uid, while the cache may still show them (reconcile thread only). */
     private final Map<String, String> goneNodes = new HashMap<>();
 
@@ -199,11 +202,48 @@ public final class RouteReflectorReconciler implements Reconciler {
             return cached == null || !gone.getValue().equals(cached.getMetadata().getUid());
         });
         List<NodeFacts> facts = nodeFacts.facts(nodeList);
-        if (!refusingNodes.isEmpty() || !goneNodes.isEmpty()) {
-            facts = facts.stream().filter(node -> !goneNodes.containsKey(node.name()))
-                    .map(this::notPromotedWhileRefusing).toList();
+        List<NodeFacts> seen = new ArrayList<>(facts.size());
+        Map<String, ServingSeen> servingNow = new HashMap<>();
+        for (NodeFacts node : facts) {
+            if (!goneNodes.containsKey(node.name())) {
+                seen.add(servingAsSeenHere(notPromotedWhileRefusing(node), now, servingNow));
+            }
         }
-        return new ClusterSnapshot(facts, LiveCluster.owned(peers.list()), sessions.forPlanner());
+        servingSeen = servingNow;
+        return new ClusterSnapshot(seen, LiveCluster.owned(peers.list()), sessions.forPlanner());
+    }
+
+    /** A serving-since annotation as written, and when this leader first saw it, by its own clock. */
+    private record ServingSeen(String written, Instant firstSeen) {
+    }
+
+    /**
+     * A route reflector's serving-since as this leader may trust it: the annotation was written by
+     * whichever replica promoted it, with that replica's clock. The planner (removalDelay) and the
+     * mesh hand-off get the later of the annotation and this leader's first sight of it, never a
+     * time in this leader's future: a replica whose clock runs behind cannot make another one's route
+     * reflector look long served, one whose clock runs ahead cannot make it wait for ever. A new
+     * leader so waits removalDelay afresh, which is the safe side.
+     */
+    private NodeFacts servingAsSeenHere(NodeFacts node, Instant now, Map<String, ServingSeen> servingNow) {
+        Instant since = node.servingSince();
+        if (since == null) {
+            return node;
+        }
+        String written = node.annotations().get(Names.SERVING_SINCE_ANNOTATION);
+        ServingSeen seen = servingSeen.get(node.name());
+        if (seen == null || !seen.written().equals(written)) {
+            seen = new ServingSeen(written, now);
+        }
+        servingNow.put(node.name(), seen);
+        Instant trusted = since.isAfter(now) || since.isBefore(seen.firstSeen()) ? seen.firstSeen() : since;
+        if (trusted.equals(since)) {
+            return node;
+        }
+        Map<String, String> annotations = new HashMap<>(node.annotations());
+        annotations.put(Names.SERVING_SINCE_ANNOTATION, trusted.toString());
+        return new NodeFacts(node.name(), node.labels(), annotations, node.ready(), node.unschedulable(),
+                node.taints(), node.created());
     }
 
     /**
