@@ -11,6 +11,7 @@ import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.SessionFacts;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -79,6 +80,10 @@ public final class RouteReflectorReconciler implements Reconciler {
     private volatile StepHook stepHook = step -> { };
     /** Nodes that refused a patch, until when they are left alone (reconcile thread only). */
     private final Map<String, Instant> refusingNodes = new HashMap<>();
+    /** Since when this leader sees each NotReady node NotReady, by its own clock (reconcile thread only). */
+    private Map<String, Instant> notReadySince = new HashMap<>();
+    /** When the first NotReady route reflector kept for its grace must be looked at again, if any. */
+    private Optional<Duration> graceRecheck = Optional.empty();
     /** Serving-since annotations by node, as this leader first saw them (reconcile thread only). */
     private Map<String, ServingSeen> servingSeen = new HashMap<>();
     /** Nodes a patch found deleted, by uid, while the cache may still show them (reconcile thread only). */
@@ -152,7 +157,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             }
             List<V1Node> nodeList = nodes.list();
             SessionChecks.Observation sessions = sessionChecks.observe(nodeList, current, now);
-            ClusterSnapshot snapshot = snapshot(nodeList, sessions, now);
+            ClusterSnapshot snapshot = snapshot(nodeList, sessions, now, current.notReadyGrace());
             Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
             int written = apply(plan, now);
@@ -168,7 +173,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             }
             fence("the mesh hand-off");
             Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions, now);
-            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh)
+            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, graceRecheck)
                     .flatMap(Optional::stream)
                     .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
@@ -195,7 +200,8 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
     }
 
-    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions, Instant now) {
+    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions, Instant now,
+            Duration notReadyGrace) {
         refusingNodes.values().removeIf(until -> !now.isBefore(until));
         goneNodes.entrySet().removeIf(gone -> {
             V1Node cached = nodes.getByKey(gone.getKey());
@@ -204,13 +210,43 @@ public final class RouteReflectorReconciler implements Reconciler {
         List<NodeFacts> facts = nodeFacts.facts(nodeList);
         List<NodeFacts> seen = new ArrayList<>(facts.size());
         Map<String, ServingSeen> servingNow = new HashMap<>();
+        Map<String, Instant> notReadyNow = new HashMap<>();
+        graceRecheck = Optional.empty();
+        Map<String, SessionFacts> reported = sessions.forPlanner().orElse(Map.of());
         for (NodeFacts node : facts) {
             if (!goneNodes.containsKey(node.name())) {
-                seen.add(servingAsSeenHere(notPromotedWhileRefusing(node), now, servingNow));
+                NodeFacts kept = readyWithinGrace(node, now, notReadyGrace, reported, notReadyNow);
+                seen.add(servingAsSeenHere(notPromotedWhileRefusing(kept), now, servingNow));
             }
         }
         servingSeen = servingNow;
+        notReadySince = notReadyNow;
         return new ClusterSnapshot(seen, LiveCluster.owned(peers.list()), sessions.forPlanner());
+    }
+
+    /**
+     * NotReady is not BGP down: a route reflector whose node went NotReady (a kubelet or network
+     * blip) is still Ready to the planner for {@code grace} after this leader first saw it NotReady,
+     * unless calico-node reports none of its sessions Established; so a short blip costs no write.
+     */
+    private NodeFacts readyWithinGrace(NodeFacts node, Instant now, Duration grace, Map<String, SessionFacts> reported,
+            Map<String, Instant> notReadyNow) {
+        if (node.ready()) {
+            return node;
+        }
+        Instant since = notReadySince.getOrDefault(node.name(), now);
+        notReadyNow.put(node.name(), since);
+        Duration left = grace.minus(Duration.between(since, now));
+        SessionFacts sessions = reported.get(node.name());
+        boolean bgpDown = sessions != null && sessions.established() == 0;
+        if (!node.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION) || bgpDown || left.isNegative() || left.isZero()) {
+            return node;
+        }
+        if (graceRecheck.isEmpty() || left.compareTo(graceRecheck.get()) < 0) {
+            graceRecheck = Optional.of(left);
+        }
+        return new NodeFacts(node.name(), node.labels(), node.annotations(), true, node.unschedulable(),
+                node.taints(), node.created());
     }
 
     /** A serving-since annotation as written, and when this leader first saw it, by its own clock. */

@@ -19,6 +19,8 @@ import java.util.Set;
  *                             on when it cannot be kept or the controller is disabled
  * @param sessionStuckAfter    a BGP session of a route reflector that is not Established for this
  *                             long is reported (where CalicoNodeStatus is available)
+ * @param notReadyGrace        a route reflector whose node goes NotReady keeps its role this long
+ *                             (while its BGP sessions, where reported, are still Established)
  */
 public record RouteReflectorConfig(
         int min,
@@ -42,7 +44,8 @@ public record RouteReflectorConfig(
         Duration reconcilerPeriod,
         boolean adoptLegacyPeers,
         boolean manageNodeToNodeMesh,
-        Duration sessionStuckAfter) {
+        Duration sessionStuckAfter,
+        Duration notReadyGrace) {
 
     public static final int DEFAULT_MIN = 3;
     public static final int DEFAULT_MAX = 10;
@@ -64,6 +67,8 @@ public record RouteReflectorConfig(
     public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
     public static final Duration DEFAULT_RECONCILER_PERIOD = Duration.ofMinutes(5);
     public static final Duration DEFAULT_SESSION_STUCK_AFTER = Duration.ofMinutes(3);
+    /** A kubelet or network blip is not BGP down: an RR node NotReady for less keeps its role. */
+    public static final Duration DEFAULT_NOT_READY_GRACE = Duration.ofSeconds(60);
 
     public RouteReflectorConfig {
         steps = List.copyOf(steps);
@@ -81,6 +86,7 @@ public record RouteReflectorConfig(
         Objects.requireNonNull(removalDelay, "removalDelay");
         Objects.requireNonNull(reconcilerPeriod, "reconcilerPeriod");
         Objects.requireNonNull(sessionStuckAfter, "sessionStuckAfter");
+        Objects.requireNonNull(notReadyGrace, "notReadyGrace");
     }
 
     /** How many RRs the cluster wants for its eligible nodes, before the [min, max] clamp. */
@@ -106,7 +112,8 @@ public record RouteReflectorConfig(
                 .hostnameLabel(hostnameLabel).nodeSelector(nodeSelector).incompatibleLabels(incompatibleLabels)
                 .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
                 .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers)
-                .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter);
+                .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter)
+                .notReadyGrace(notReadyGrace);
     }
 
     /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
@@ -133,6 +140,7 @@ public record RouteReflectorConfig(
         private boolean adoptLegacyPeers;
         private boolean manageNodeToNodeMesh;
         private Duration sessionStuckAfter = DEFAULT_SESSION_STUCK_AFTER;
+        private Duration notReadyGrace = DEFAULT_NOT_READY_GRACE;
 
         private Builder() {
         }
@@ -159,13 +167,14 @@ public record RouteReflectorConfig(
         public Builder adoptLegacyPeers(boolean value) { adoptLegacyPeers = value; return this; }
         public Builder manageNodeToNodeMesh(boolean value) { manageNodeToNodeMesh = value; return this; }
         public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
+        public Builder notReadyGrace(Duration value) { notReadyGrace = value; return this; }
 
         public RouteReflectorConfig build() {
             return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
                     reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
-                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter);
+                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, notReadyGrace);
         }
     }
 }

@@ -38,7 +38,8 @@ public final class RouteReflectorConfigParser {
             "rackLabel", "reflectorsPerRack", "topologyType",
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
-            "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter");
+            "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter",
+            "notReadyGrace");
     private static final Duration MIN_RECONCILER_PERIOD = Duration.ofSeconds(1);
     private static final Duration MIN_SESSION_STUCK_AFTER = Duration.ofSeconds(1);
 
@@ -204,6 +205,11 @@ public final class RouteReflectorConfigParser {
                     "must be at least 1s, got " + ConfigValues.formatDuration(stuckAfter));
         }
         builder.sessionStuckAfter(stuckAfter);
+        Duration notReadyGrace = values.duration("notReadyGrace").orElse(RouteReflectorConfig.DEFAULT_NOT_READY_GRACE);
+        if (notReadyGrace.isNegative()) {
+            throw new InvalidConfigException(values.field("notReadyGrace"), "must not be negative");
+        }
+        builder.notReadyGrace(notReadyGrace);
 
         RouteReflectorConfig config = builder.build();
         return new ParsedConfig<>(config, effective(config), used);
@@ -299,6 +305,7 @@ public final class RouteReflectorConfigParser {
         out.put("adoptLegacyPeers", config.adoptLegacyPeers());
         out.put("manageNodeToNodeMesh", config.manageNodeToNodeMesh());
         out.put("sessionStuckAfter", ConfigValues.formatDuration(config.sessionStuckAfter()));
+        out.put("notReadyGrace", ConfigValues.formatDuration(config.notReadyGrace()));
         return out;
     }
 
