@@ -11,7 +11,6 @@ import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
-import dev.calicorr.routereflector.model.SessionFacts;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -28,7 +27,6 @@ import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,8 +54,6 @@ public final class RouteReflectorReconciler implements Reconciler {
     private static final Logger log = LoggerFactory.getLogger(RouteReflectorReconciler.class);
     private static final Duration CACHE_WAIT = Duration.ofSeconds(5);
     private static final Duration MIN_RECHECK = Duration.ofMillis(200);
-    /** How long a node that refused our patch is left as it is before it is tried again. */
-    static final Duration REFUSAL_MEMORY = Duration.ofMinutes(5);
 
     private final Indexer<V1Node> nodes;
     private final NodeFactsCache nodeFacts = new NodeFactsCache();
@@ -78,16 +74,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     private volatile boolean disabled;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
-    /** Nodes that refused a patch, until when they are left alone (reconcile thread only). */
-    private final Map<String, Instant> refusingNodes = new HashMap<>();
-    /** Since when this leader sees each NotReady node NotReady, by its own clock (reconcile thread only). */
-    private Map<String, Instant> notReadySince = new HashMap<>();
-    /** When the first NotReady route reflector kept for its grace must be looked at again, if any. */
-    private Optional<Duration> graceRecheck = Optional.empty();
-    /** Serving-since annotations by node, as this leader first saw them (reconcile thread only). */
-    private Map<String, ServingSeen> servingSeen = new HashMap<>();
-    /** Nodes a patch found deleted, by uid, while the cache may still show them (reconcile thread only). */
-    private final Map<String, String> goneNodes = new HashMap<>();
+    private final LeaderObservations observations;
 
     /** This replica may no longer write (it lost the Lease, or it is stopping): the next leader carries on. */
     private static final class FencedException extends Exception {
@@ -119,6 +106,7 @@ public final class RouteReflectorReconciler implements Reconciler {
         this.nodes = nodes;
         this.peers = peers;
         this.peerNames = new PeerNames(peers);
+        this.observations = new LeaderObservations(nodes);
         this.config = config;
         this.executor = executor;
         this.events = events;
@@ -173,7 +161,8 @@ public final class RouteReflectorReconciler implements Reconciler {
             }
             fence("the mesh hand-off");
             Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions, now);
-            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, graceRecheck)
+            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh,
+                            observations.graceRecheck())
                     .flatMap(Optional::stream)
                     .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
@@ -202,96 +191,9 @@ public final class RouteReflectorReconciler implements Reconciler {
 
     private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions, Instant now,
             Duration notReadyGrace) {
-        refusingNodes.values().removeIf(until -> !now.isBefore(until));
-        goneNodes.entrySet().removeIf(gone -> {
-            V1Node cached = nodes.getByKey(gone.getKey());
-            return cached == null || !gone.getValue().equals(cached.getMetadata().getUid());
-        });
-        List<NodeFacts> facts = nodeFacts.facts(nodeList);
-        List<NodeFacts> seen = new ArrayList<>(facts.size());
-        Map<String, ServingSeen> servingNow = new HashMap<>();
-        Map<String, Instant> notReadyNow = new HashMap<>();
-        graceRecheck = Optional.empty();
-        Map<String, SessionFacts> reported = sessions.forPlanner().orElse(Map.of());
-        for (NodeFacts node : facts) {
-            if (!goneNodes.containsKey(node.name())) {
-                NodeFacts kept = readyWithinGrace(node, now, notReadyGrace, reported, notReadyNow);
-                seen.add(servingAsSeenHere(notPromotedWhileRefusing(kept), now, servingNow));
-            }
-        }
-        servingSeen = servingNow;
-        notReadySince = notReadyNow;
-        return new ClusterSnapshot(seen, LiveCluster.owned(peers.list()), sessions.forPlanner());
-    }
-
-    /**
-     * NotReady is not BGP down: a route reflector whose node went NotReady (a kubelet or network
-     * blip) is still Ready to the planner for {@code grace} after this leader first saw it NotReady,
-     * unless calico-node reports none of its sessions Established; so a short blip costs no write.
-     */
-    private NodeFacts readyWithinGrace(NodeFacts node, Instant now, Duration grace, Map<String, SessionFacts> reported,
-            Map<String, Instant> notReadyNow) {
-        if (node.ready()) {
-            return node;
-        }
-        Instant since = notReadySince.getOrDefault(node.name(), now);
-        notReadyNow.put(node.name(), since);
-        Duration left = grace.minus(Duration.between(since, now));
-        SessionFacts sessions = reported.get(node.name());
-        boolean bgpDown = sessions != null && sessions.established() == 0;
-        if (!node.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION) || bgpDown || left.isNegative() || left.isZero()) {
-            return node;
-        }
-        if (graceRecheck.isEmpty() || left.compareTo(graceRecheck.get()) < 0) {
-            graceRecheck = Optional.of(left);
-        }
-        return new NodeFacts(node.name(), node.labels(), node.annotations(), true, node.unschedulable(),
-                node.taints(), node.created());
-    }
-
-    /** A serving-since annotation as written, and when this leader first saw it, by its own clock. */
-    private record ServingSeen(String written, Instant firstSeen) {
-    }
-
-    /**
-     * A route reflector's serving-since as this leader may trust it: the annotation was written by
-     * whichever replica promoted it, with that replica's clock. The planner (removalDelay) and the
-     * mesh hand-off get the later of the annotation and this leader's first sight of it, never a
-     * time in this leader's future: a replica whose clock runs behind cannot make another one's route
-     * reflector look long served, one whose clock runs ahead cannot make it wait for ever. A new
-     * leader so waits removalDelay afresh, which is the safe side.
-     */
-    private NodeFacts servingAsSeenHere(NodeFacts node, Instant now, Map<String, ServingSeen> servingNow) {
-        Instant since = node.servingSince();
-        if (since == null) {
-            return node;
-        }
-        String written = node.annotations().get(Names.SERVING_SINCE_ANNOTATION);
-        ServingSeen seen = servingSeen.get(node.name());
-        if (seen == null || !seen.written().equals(written)) {
-            seen = new ServingSeen(written, now);
-        }
-        servingNow.put(node.name(), seen);
-        Instant trusted = since.isAfter(now) || since.isBefore(seen.firstSeen()) ? seen.firstSeen() : since;
-        if (trusted.equals(since)) {
-            return node;
-        }
-        Map<String, String> annotations = new HashMap<>(node.annotations());
-        annotations.put(Names.SERVING_SINCE_ANNOTATION, trusted.toString());
-        return new NodeFacts(node.name(), node.labels(), annotations, node.ready(), node.unschedulable(),
-                node.taints(), node.created());
-    }
-
-    /**
-     * A node that refuses our patches is not made a route reflector: the planner sees it as
-     * cordoned (unless it serves already, which only its own patches could change).
-     */
-    private NodeFacts notPromotedWhileRefusing(NodeFacts node) {
-        if (!refusingNodes.containsKey(node.name()) || node.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)) {
-            return node;
-        }
-        return new NodeFacts(node.name(), node.labels(), node.annotations(), node.ready(), true, node.taints(),
-                node.created());
+        List<NodeFacts> facts = observations.asSeenHere(nodeFacts.facts(nodeList), now, notReadyGrace,
+                sessions.forPlanner().orElse(Map.of()));
+        return new ClusterSnapshot(facts, LiveCluster.owned(peers.list()), sessions.forPlanner());
     }
 
     private int apply(Plan plan, Instant now)
@@ -312,8 +214,8 @@ public final class RouteReflectorReconciler implements Reconciler {
                     continue;
                 }
                 if (step instanceof Step.PatchNode patch && isClientMove(patch)
-                        && refusingNodes.containsKey(patch.node())) {
-                    clientLeftBehind = true; // refused lately: left alone until REFUSAL_MEMORY has passed
+                        && observations.refusing(patch.node())) {
+                    clientLeftBehind = true; // refused lately: left alone for LeaderObservations.REFUSAL_MEMORY
                     continue;
                 }
                 stepHook.beforeStep(step);
@@ -328,10 +230,7 @@ public final class RouteReflectorReconciler implements Reconciler {
                     if (isClientMove(patch)) {
                         continue; // nothing to move; the next plan does without it
                     }
-                    V1Node cached = nodes.getByKey(patch.node());
-                    if (cached != null) {
-                        goneNodes.put(patch.node(), cached.getMetadata().getUid());
-                    }
+                    observations.gone(patch.node());
                     throw new ReplanException(gone.getMessage() + " (" + step + ")");
                 } catch (StepExecutor.NodeRefusedException refused) {
                     Step.PatchNode patch = (Step.PatchNode) step;
@@ -389,22 +288,24 @@ public final class RouteReflectorReconciler implements Reconciler {
 
     /**
      * A node the apiserver does not let us patch (an admission policy or webhook): told once per
-     * {@link #REFUSAL_MEMORY}, left as it is until then, and never made a route reflector meanwhile.
+     * {@link LeaderObservations#REFUSAL_MEMORY}, left as it is until then, and never made a route
+     * reflector meanwhile.
      */
     private void reportRefused(StepExecutor.NodeRefusedException refused, Step.PatchNode patch, Instant now) {
-        refusingNodes.put(refused.node(), now.plus(REFUSAL_MEMORY));
+        observations.refused(refused.node(), now);
         String what = isClientMove(patch) ? "it keeps its group" : "it is not made a route reflector";
+        String memory = ConfigValues.formatDuration(LeaderObservations.REFUSAL_MEMORY);
         log.warn("node {} refused our patch ({}); {} and is left alone for {} reason=patch-refused (check the "
                 + "admission policies and webhooks that apply to it)", refused.node(), refused.getMessage(), what,
-                ConfigValues.formatDuration(REFUSAL_MEMORY));
+                memory);
         V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(refused.node());
         V1Node cached = nodes.getByKey(refused.node());
         if (cached != null) {
             ref.uid(cached.getMetadata().getUid());
         }
         events.event(ref, EventType.Warning, "NodePatchRefused", "%s", "calico-rr-controller could not patch this "
-                + "node (" + refused.getMessage() + "); " + what + ", tried again in " + ConfigValues.formatDuration(
-                        REFUSAL_MEMORY) + ". Check the admission policies and webhooks that apply to it");
+                + "node (" + refused.getMessage() + "); " + what + ", tried again in " + memory
+                + ". Check the admission policies and webhooks that apply to it");
     }
 
     /**
