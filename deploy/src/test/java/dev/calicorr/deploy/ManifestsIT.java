@@ -202,6 +202,11 @@ class ManifestsIT {
         "topologyType: ring       => spec.controllers.routereflector.topologyType",
         "clusterId: not-an-ip     => spec.controllers.routereflector.clusterId",
         "'min: 5\n      max: 4'   => min must not be greater than max",
+        "min: 11                  => min must not be greater than max (min defaults to 3, max to 10)",
+        "clusterId: 224.0.0.256   => every octet of clusterId must be between 0 and 255",
+        "removalDelay: 5 minutes  => spec.controllers.routereflector.removalDelay",
+        "reconcilerPeriod: -1s    => spec.controllers.routereflector.reconcilerPeriod",
+        "'topologyType: quorum\n      min: 4\n      max: 5' => quorum needs a multiple of 3",
     })
     void valuesOutOfBoundsAreRefusedNamingTheField(String section, String message, ControlPlane cp) throws Exception {
         ProcessResult result = apply(cp, section);

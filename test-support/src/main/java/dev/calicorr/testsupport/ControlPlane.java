@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A real Kubernetes control plane on loopback: {@code etcd} and {@code kube-apiserver} built from
  * the Kubernetes Go modules by {@code hack/control-plane/build.sh}, started on free ports, with
- * our CRDs and RBAC from {@code deploy/} applied. No kubelet: nodes are plain objects
+ * our CRDs, RBAC and node admission policy from {@code deploy/} applied. No kubelet: nodes are plain objects
  * ({@link SimulatedNodes}). Two identities: an admin and the controller's ServiceAccount, which
  * only has what {@code deploy/rbac.yaml} grants.
  *
@@ -228,6 +228,8 @@ public final class ControlPlane implements AutoCloseable {
                 "--log-level", "warn"));
         startApiServer();
         kubectlOrFail("apply", "-f", repoRoot.resolve("deploy/rbac.yaml").toString());
+        // the controller's node writes are held to its own keys, as deployed
+        kubectlOrFail("apply", "-f", repoRoot.resolve("deploy/node-policy.yaml").toString());
         installCrds();
         log.info("control plane up at {} in {} ms (work dir {})", url(), Duration.between(started, Instant.now()).toMillis(),
                 workDir);

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads {@code KubeControllersConfiguration/default}, creates it when missing, and reports the
+ * Reads {@code KubeControllersConfiguration/default}, creates it when missing (standalone only), and reports the
  * effective configuration back: in {@code status} when this host is the only kube-controllers
  * (standalone), else in an annotation of our own, because upstream kube-controllers rewrites the
  * whole status whenever it differs from its view and two status writers would loop (design §10).
@@ -53,8 +53,13 @@ public final class ConfigurationStore {
                 KubeControllersConfiguration.PLURAL, client);
     }
 
-    /** Returns {@code default}, creating it with {@code defaultSpec} when it does not exist. */
-    public KubeControllersConfiguration loadOrCreate(Map<String, Object> defaultSpec)
+    /**
+     * Returns {@code default}. When it does not exist it is created with {@code defaultSpec} only if
+     * {@code create} (a standalone host that may write); otherwise the result is an object that is
+     * not stored (no resourceVersion) with that spec: beside upstream kube-controllers, upstream
+     * creates {@code default}, and the informer brings it when it does.
+     */
+    public KubeControllersConfiguration load(Map<String, Object> defaultSpec, boolean create)
             throws ApiUnavailableException, MissingCrdException {
         String what = "reading KubeControllersConfiguration/default";
         KubernetesApiResponse<KubeControllersConfiguration> got =
@@ -71,6 +76,9 @@ public final class ConfigurationStore {
         }
         KubeControllersConfiguration fresh = new KubeControllersConfiguration(
                 new V1ObjectMeta().name(KubeControllersConfiguration.DEFAULT_NAME), defaultSpec);
+        if (!create) {
+            return fresh;
+        }
         KubernetesApiResponse<KubeControllersConfiguration> created =
                 Responses.call("creating KubeControllersConfiguration/default", () -> api.create(fresh));
         if (created.isSuccess()) {
@@ -78,10 +86,15 @@ public final class ConfigurationStore {
             return created.getObject();
         }
         if (created.getHttpStatusCode() == 409) {
-            return loadOrCreate(defaultSpec); // another replica created it meanwhile
+            return load(defaultSpec, create); // another replica created it meanwhile
         }
         throw new ApiUnavailableException("creating KubeControllersConfiguration/default: "
                 + created.getHttpStatusCode() + " " + Responses.message(created), null);
+    }
+
+    /** Whether this object is stored in the cluster (not a stand-in from {@link #load}). */
+    public static boolean stored(KubeControllersConfiguration configuration) {
+        return configuration.getMetadata().getResourceVersion() != null;
     }
 
     /**

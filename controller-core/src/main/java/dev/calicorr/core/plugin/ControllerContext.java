@@ -42,4 +42,12 @@ public interface ControllerContext {
 
     /** When true the plugin must log what it would do and write nothing. */
     boolean dryRun();
+
+    /**
+     * Whether this replica may write now: it leads, renewed its Lease within the renew deadline
+     * (monotonic clock) and is not stopping. A controller checks it before each write of a long
+     * plan, so a replica that lost the Lease (or is being stopped) writes nothing more, even
+     * before its elector notices.
+     */
+    boolean mayWrite();
 }

@@ -10,6 +10,7 @@ import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.ConfigurationStore;
 import dev.calicorr.core.kube.KubeControllersConfiguration;
 import dev.calicorr.core.kube.MissingCrdException;
+import dev.calicorr.core.kube.RetryAfter;
 import dev.calicorr.core.logging.LogLevels;
 import dev.calicorr.core.metrics.HostMetrics;
 import dev.calicorr.core.plugin.ControllerContext;
@@ -31,6 +32,7 @@ import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1EventSource;
+import io.kubernetes.client.util.Namespaces;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -64,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class Host implements AutoCloseable {
     public static final String COMPONENT = "calico-rr-controller";
     private static final Logger log = LoggerFactory.getLogger(Host.class);
+    /** How long a clean stop tries to release the Lease (beyond the elector's own wait for its threads). */
+    static final Duration LEASE_RELEASE_TIMEOUT = Duration.ofSeconds(5);
 
     private final HostOptions options;
     private final ApiClient apiClient;
@@ -86,12 +90,13 @@ public final class Host implements AutoCloseable {
     private HealthServer health;
     private HTTPServer metricsServer;
     private LeaderElector elector;
-    private LeaseLock lock;
+    private FencedLeaseLock lock;
     private Thread electionThread;
     private volatile HostConfig hostConfig;
     private volatile KubeControllersConfiguration lastSeen;
     private volatile boolean leading;
     private volatile boolean closing;
+    private String lastHostRejection; // on the config thread only
 
     /**
      * @param apiClient        for requests; keeps its timeouts
@@ -106,6 +111,7 @@ public final class Host implements AutoCloseable {
         this.apiClient = apiClient;
         this.informerClient = informerClient;
         informerClient.setReadTimeout(0); // watches stay open; the informers' own timeouts end them
+        RetryAfter.install(apiClient); // a throttled write waits as long as the apiserver asks
         this.onLostLeadership = onLostLeadership;
         plugins.forEach(plugin -> this.plugins.put(plugin.name(), plugin));
         this.store = new ConfigurationStore(apiClient, options.standalone());
@@ -123,8 +129,14 @@ public final class Host implements AutoCloseable {
 
     /** Starts everything; returns once informers are started and leader election runs. */
     public void start() throws HostStartException {
+        checkEnvironment();
         KubeControllersConfiguration initial = loadConfigurationWithRetry();
         lastSeen = initial;
+        if (!ConfigurationStore.stored(initial)) {
+            log.warn("KubeControllersConfiguration/default does not exist; running on its defaults, the environment "
+                    + "and --config until it does ({})", options.dryRun() ? "a dry run creates nothing"
+                    : "upstream kube-controllers creates it; --standalone creates it here");
+        }
         try {
             hostConfig = HostConfigParser.parse(spec(initial), options.environment(), plugins.keySet());
         } catch (FatalConfigException e) {
@@ -135,7 +147,7 @@ public final class Host implements AutoCloseable {
         }
         LogLevels.apply(hostConfig.logLevel());
 
-        broadcaster = new LegacyEventBroadcaster(new CoreV1Api(apiClient));
+        broadcaster = EventsPerMessage.broadcaster(new CoreV1Api(apiClient));
         events = new DryRunAwareRecorder(broadcaster.newRecorder(new V1EventSource().component(COMPONENT)),
                 options.dryRun());
         broadcaster.startRecording();
@@ -151,9 +163,7 @@ public final class Host implements AutoCloseable {
             log.warn("no controller enabled: set ENABLED_CONTROLLERS (this process has: {}) or add a section "
                     + "under spec.controllers of KubeControllersConfiguration/default", plugins.keySet());
         }
-        String fallback = "running on environment variables" + (options.fileSpec().isEmpty() ? "" : " and --config")
-                + " instead";
-        enabled.forEach(name -> checkSectionKept(name, initial, fallback));
+        enabled.forEach(name -> checkSectionKept(name, initial, runningOnEnvironment()));
         applyControllerSections(initial);
         factory.startAllRegisteredInformers();
         startServers();
@@ -162,13 +172,32 @@ public final class Host implements AutoCloseable {
                 options.dryRun(), options.standalone());
     }
 
+    private String runningOnEnvironment() {
+        return "running on environment variables" + (options.fileSpec().isEmpty() ? "" : " and --config") + " instead";
+    }
+
+    /**
+     * Refuses an environment the host cannot run with (an unknown name in ENABLED_CONTROLLERS, a
+     * bad LOG_LEVEL) before anything is read or written.
+     */
+    private void checkEnvironment() throws HostStartException {
+        try {
+            HostConfigParser.parse(Map.of(), options.environment(), plugins.keySet());
+        } catch (FatalConfigException e) {
+            throw new HostStartException("cannot run: " + e.getMessage(), e);
+        } catch (InvalidConfigException e) {
+            throw new HostStartException("cannot run with this environment: " + e.getMessage(), e);
+        }
+    }
+
     private KubeControllersConfiguration loadConfigurationWithRetry() throws HostStartException {
         Instant deadline = Instant.now().plus(options.startupTimeout());
         Instant nextLog = Instant.EPOCH;
         List<String> enabledByEnv = enabledByEnvironment();
         while (true) {
             try {
-                return store.loadOrCreate(HostConfigParser.defaultSpec(enabledByEnv));
+                // beside upstream, upstream creates `default`; a dry run writes nothing at all
+                return store.load(HostConfigParser.defaultSpec(enabledByEnv), options.standalone() && !options.dryRun());
             } catch (MissingCrdException e) {
                 throw new HostStartException("cannot run: " + e.getMessage(), e);
             } catch (ApiUnavailableException e) {
@@ -222,6 +251,9 @@ public final class Host implements AutoCloseable {
      */
     private boolean checkSectionKept(String controller, KubeControllersConfiguration configuration,
             String meanwhile) {
+        if (!ConfigurationStore.stored(configuration)) {
+            return false; // nothing to probe yet: checked when `default` appears
+        }
         Map<String, Object> probe;
         try {
             probe = plugins.get(controller).parseConfig(null, Map.of()).effective();
@@ -307,16 +339,25 @@ public final class Host implements AutoCloseable {
     }
 
     private void reject(PluginSlot<?> slot, KubeControllersConfiguration configuration, InvalidConfigException e) {
-        if (!slot.firstRejection(e.getMessage())) {
+        if (!slot.firstRejection(edit(configuration) + e.getMessage())) {
             return;
         }
         metrics.configRejected(slot.name());
         String keeping = slot.hasController() ? "keeping the last good configuration"
                 : "the controller waits for a valid configuration";
-        log.error("controller={} rejected configuration field={} reason=\"{}\"; {}", slot.name(), e.field(),
-                e.getMessage(), keeping);
+        log.error("controller={} rejected configuration field={} reason=\"{}\" {}; {}", slot.name(), e.field(),
+                e.getMessage(), edit(configuration), keeping);
         events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s",
-                "Rejected " + e.getMessage() + "; " + keeping);
+                "Rejected " + e.getMessage() + " (" + edit(configuration) + "); " + keeping);
+    }
+
+    /**
+     * Which edit of the spec this is: every edit bumps {@code metadata.generation} (annotation and
+     * status writes do not), so each rejected edit is reported, also one that leaves the same
+     * problem, and a re-read of the same edit is not.
+     */
+    private static String edit(KubeControllersConfiguration configuration) {
+        return "generation=" + configuration.getMetadata().getGeneration();
     }
 
     private final class ConfigHandler implements ResourceEventHandler<KubeControllersConfiguration> {
@@ -346,17 +387,24 @@ public final class Host implements AutoCloseable {
     }
 
     private void onConfiguration(KubeControllersConfiguration configuration) {
+        boolean appeared = !ConfigurationStore.stored(lastSeen);
         lastSeen = configuration;
         HostConfig parsed;
         try {
             parsed = HostConfigParser.parse(spec(configuration), options.environment(), plugins.keySet());
         } catch (InvalidConfigException e) {
-            metrics.configRejected("host");
-            log.error("rejected configuration field={} reason=\"{}\"; keeping the last good configuration",
-                    e.field(), e.getMessage());
-            events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s", "Rejected " + e.getMessage());
+            String rejection = edit(configuration) + e.getMessage();
+            if (!rejection.equals(lastHostRejection)) { // not again for our own annotation writes
+                lastHostRejection = rejection;
+                metrics.configRejected("host");
+                log.error("rejected configuration field={} reason=\"{}\" {}; keeping the last good configuration",
+                        e.field(), e.getMessage(), edit(configuration));
+                events.event(configuration, EventType.Warning, "InvalidConfiguration", "%s", "Rejected "
+                        + e.getMessage() + " (" + edit(configuration) + "); keeping the last good configuration");
+            }
             return;
         }
+        lastHostRejection = null;
         if (!parsed.logLevel().equals(hostConfig.logLevel())) {
             log.info("log level changed from {} to {}", hostConfig.logLevel(), parsed.logLevel());
             LogLevels.apply(parsed.logLevel());
@@ -366,6 +414,11 @@ public final class Host implements AutoCloseable {
                     hostConfig.metricsPort(), parsed.metricsPort());
         }
         hostConfig = keepSectionsTheCrdDropped(parsed, configuration);
+        if (appeared) {
+            log.info("KubeControllersConfiguration/default exists now; following it");
+            slots.keySet().stream().filter(hostConfig::enabled)
+                    .forEach(name -> checkSectionKept(name, configuration, runningOnEnvironment()));
+        }
         applyControllerSections(configuration);
         if (leading) {
             reportRunningConfig(); // also repairs a status someone else rewrote
@@ -406,8 +459,8 @@ public final class Host implements AutoCloseable {
     }
 
     private void reportRunningConfig() {
-        if (options.dryRun()) {
-            return;
+        if (options.dryRun() || !ConfigurationStore.stored(lastSeen)) {
+            return; // a dry run writes nothing; a missing `default` gets its report once it exists
         }
         try {
             if (store.reportRunningConfig(lastSeen, runningConfig(), environmentVars())) {
@@ -436,7 +489,8 @@ public final class Host implements AutoCloseable {
             becomeLeader();
             return;
         }
-        lock = new LeaseLock(options.leaseNamespace(), options.leaseName(), options.identity(), apiClient);
+        lock = new FencedLeaseLock(new LeaseLock(options.leaseNamespace(), options.leaseName(), options.identity(),
+                apiClient), options.renewDeadline());
         elector = new LeaderElector(new LeaderElectionConfig(lock, options.leaseDuration(), options.renewDeadline(),
                 options.retryPeriod()), e -> log.warn("leader election: {}", e.toString()));
         electionThread = new Thread(() -> elector.run(this::becomeLeader, this::stopLeading), "leader-election");
@@ -474,6 +528,8 @@ public final class Host implements AutoCloseable {
                 log.info("became leader identity={} lease={}/{}; starting controllers", options.identity(),
                         options.leaseNamespace(), options.leaseName());
             }
+            // informers of a controller created while standing by (its first valid configuration came then)
+            factory.startAllRegisteredInformers();
             slots.values().forEach(PluginSlot::run);
             reportRunningConfig();
         });
@@ -547,8 +603,7 @@ public final class Host implements AutoCloseable {
         log.info("shutting down identity={}", options.identity());
         slots.values().forEach(PluginSlot::stop);
         if (elector != null) {
-            elector.close();
-            releaseLease();
+            handOverLease();
         }
         leading = false;
         metrics.leader(false);
@@ -569,6 +624,32 @@ public final class Host implements AutoCloseable {
             configThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the elector and releases the Lease, within a bound: an apiserver that does not answer
+     * (a partition, a blackholed address) must not hold the process beyond its termination grace
+     * period. The elector itself waits up to 3 retry periods for its threads.
+     */
+    private void handOverLease() {
+        Duration bound = options.retryPeriod().multipliedBy(3).plus(LEASE_RELEASE_TIMEOUT);
+        Thread release = new Thread(() -> {
+            elector.close();
+            releaseLease();
+        }, "lease-release");
+        release.setDaemon(true);
+        release.start();
+        try {
+            release.join(bound.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (release.isAlive()) {
+            release.interrupt();
+            log.warn("could not release the leader Lease {}/{} within {} s: no answer from the Kubernetes API; the "
+                    + "next leader takes over once it expires", options.leaseNamespace(), options.leaseName(),
+                    bound.toSeconds());
         }
     }
 
@@ -606,7 +687,8 @@ public final class Host implements AutoCloseable {
                 return existing;
             }
             SharedIndexInformer<T> informer =
-                    factory.sharedIndexInformerFor(api.apply(informerClient), type, resync.toMillis());
+                    factory.sharedIndexInformerFor(api.apply(informerClient), type, resync.toMillis(),
+                            Namespaces.NAMESPACE_ALL, new InformerErrors<>());
             if (transform != null) {
                 informer.setTransform(transform);
             }
@@ -627,6 +709,20 @@ public final class Host implements AutoCloseable {
         @Override
         public boolean dryRun() {
             return options.dryRun();
+        }
+
+        @Override
+        public boolean mayWrite() {
+            if (closing || !leading) {
+                return false;
+            }
+            if (lock != null && !lock.holds()) {
+                log.warn("this replica last renewed the leader Lease {}/{} {} ms ago, beyond the renew deadline of "
+                        + "{} ms: no more writes from it", options.leaseNamespace(), options.leaseName(),
+                        lock.sinceLastRenew().toMillis(), options.renewDeadline().toMillis());
+                return false;
+            }
+            return true;
         }
     }
 

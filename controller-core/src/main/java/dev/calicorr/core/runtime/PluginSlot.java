@@ -87,8 +87,8 @@ final class PluginSlot<C> {
     }
 
     /**
-     * Records a rejection; returns false when this exact problem was reported last time, so a
-     * resync or an unrelated edit does not repeat it.
+     * Records a rejection; returns false when this exact rejection (the edit and its problem) was
+     * reported last time, so a re-read of the same edit does not repeat it.
      */
     synchronized boolean firstRejection(String problem) {
         boolean first = !problem.equals(lastRejection);

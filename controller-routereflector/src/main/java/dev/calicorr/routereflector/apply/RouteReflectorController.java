@@ -12,6 +12,7 @@ import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Request;
+import io.kubernetes.client.extended.controller.reconciler.Result;
 import io.kubernetes.client.extended.workqueue.DefaultRateLimitingQueue;
 import io.kubernetes.client.extended.workqueue.RateLimitingQueue;
 import io.kubernetes.client.extended.workqueue.ratelimiter.ItemExponentialFailureRateLimiter;
@@ -36,10 +37,17 @@ public final class RouteReflectorController implements ManagedController<RouteRe
 
     private final AtomicReference<RouteReflectorConfig> config;
     private final RateLimitingQueue<Request> queue;
+    private final ItemExponentialFailureRateLimiter<Request> backoff =
+            new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30));
     private final Controller controller;
     private final RouteReflectorReconciler reconciler;
 
     public RouteReflectorController(ControllerContext context, RouteReflectorConfig initial) {
+        this(context, initial, Clock.systemUTC());
+    }
+
+    /** @param clock the wall clock of this replica (tests give one that is off) */
+    RouteReflectorController(ControllerContext context, RouteReflectorConfig initial, Clock clock) {
         this.config = new AtomicReference<>(initial);
         warnAboutConfig(initial);
         SharedIndexInformer<V1Node> nodeInformer = context.informer(
@@ -52,17 +60,17 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 BgpConfiguration.class, Duration.ZERO, null);
         RouteReflectorMetrics metrics = new RouteReflectorMetrics(context.metrics());
         GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
-        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(),
-                new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30)));
+        queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(), backoff);
         // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
         SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY));
         reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
-                new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics), context.events(), metrics,
+                new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics,
+                        new PeerNames(peerInformer.getIndexer())), context.events(), metrics,
                 new LegacyPeers(peerApi, context.events(), context.dryRun()),
                 new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
                 new MeshHandOff(bgpConfigInformer.getIndexer(), context.apiClient(), context.events(), metrics,
                         context.dryRun()),
-                context.dryRun(), Clock.systemUTC());
+                context.dryRun(), clock, context::mayWrite);
         controller = ControllerBuilder.defaultBuilder(context.informerFactory())
                 .withName("routereflector")
                 .withWorkQueue(queue)
@@ -80,11 +88,30 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                         .withOnUpdateFilter((before, after) -> MeshHandOffFilter.isDefault(after))
                         .withOnDeleteFilter((configuration, unknown) -> MeshHandOffFilter.isDefault(configuration))
                         .build())
-                .withReconciler(reconciler)
+                .withReconciler(this::reconcile)
                 .withReadyFunc(() -> nodeInformer.hasSynced() && peerInformer.hasSynced()
                         && bgpConfigInformer.hasSynced())
                 .withWorkerCount(1)
                 .build();
+    }
+
+    /**
+     * A reconcile that finished says when to look again ({@code requeueAfter}); one that failed
+     * asks for backoff (none). client-java's controller forgets a key's failures only for a result
+     * without requeue, so a finished reconcile forgets them here: the next failure backs off from
+     * 200 ms again instead of from where the last failures left it (up to 30 s).
+     */
+    private Result reconcile(Request request) {
+        Result result = reconciler.reconcile(request);
+        if (result.getRequeueAfter() != null) {
+            queue.forget(request);
+        }
+        return result;
+    }
+
+    /** Test seam: the failed reconciles in a row the backoff counts now. */
+    int failuresCounted() {
+        return backoff.numRequeues(RouteReflectorReconciler.KEY);
     }
 
     static GenericKubernetesApi<BgpPeer, BgpPeerList> peers(ApiClient client) {

@@ -1,6 +1,8 @@
 package dev.calicorr.routereflector.apply;
 
+import dev.calicorr.core.config.ConfigValues;
 import dev.calicorr.core.kube.ApiUnavailableException;
+import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.LiveCluster;
@@ -8,6 +10,7 @@ import dev.calicorr.routereflector.kube.NodeFactsCache;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
@@ -33,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -54,6 +58,7 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final Indexer<V1Node> nodes;
     private final NodeFactsCache nodeFacts = new NodeFactsCache();
     private final Indexer<BgpPeer> peers;
+    private final PeerNames peerNames;
     private final Supplier<RouteReflectorConfig> config;
     private final StepExecutor executor;
     private final EventRecorder events;
@@ -64,6 +69,8 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final MeshHandOff meshHandOff;
     private final boolean dryRun;
     private final Clock clock;
+    /** The host's leadership fence, asked before every write of a plan. */
+    private final BooleanSupplier mayWrite;
     private volatile boolean disabled;
     private final AtomicReference<List<String>> lastWarnings = new AtomicReference<>(List.of());
     private volatile StepHook stepHook = step -> { };
@@ -74,6 +81,27 @@ public final class RouteReflectorReconciler implements Reconciler {
      * however the plan changes while it lasts (e.g. a demotion falls due meanwhile).
      */
     private Instant heldSince;
+    private final LeaderObservations observations;
+    /** A client refused its move in this reconcile: what it may still peer through is kept (both phases). */
+    private boolean clientLeftBehind;
+
+    /** This replica may no longer write (it lost the Lease, or it is stopping): the next leader carries on. */
+    private static final class FencedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        FencedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The plan is stale (a node it promotes is gone or refused): plan again at once. */
+    private static final class ReplanException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ReplanException(String message) {
+            super(message);
+        }
+    }
 
     /** Test seam: runs before each step is executed (fault tests stop the controller mid-plan). */
     public interface StepHook {
@@ -83,9 +111,11 @@ public final class RouteReflectorReconciler implements Reconciler {
     RouteReflectorReconciler(Indexer<V1Node> nodes, Indexer<BgpPeer> peers, Supplier<RouteReflectorConfig> config,
             StepExecutor executor, EventRecorder events, RouteReflectorMetrics metrics, LegacyPeers legacyPeers,
             TopologyReport topologyReport, SessionChecks sessionChecks, MeshHandOff meshHandOff, boolean dryRun,
-            Clock clock) {
+            Clock clock, BooleanSupplier mayWrite) {
         this.nodes = nodes;
         this.peers = peers;
+        this.peerNames = new PeerNames(peers);
+        this.observations = new LeaderObservations(nodes);
         this.config = config;
         this.executor = executor;
         this.events = events;
@@ -96,6 +126,7 @@ public final class RouteReflectorReconciler implements Reconciler {
         this.meshHandOff = meshHandOff;
         this.dryRun = dryRun;
         this.clock = clock;
+        this.mayWrite = mayWrite;
     }
 
     /**
@@ -126,11 +157,12 @@ public final class RouteReflectorReconciler implements Reconciler {
             }
             List<V1Node> nodeList = nodes.list();
             SessionChecks.Observation sessions = sessionChecks.observe(nodeList, current, now);
-            ClusterSnapshot snapshot = snapshot(nodeList, sessions);
+            ClusterSnapshot snapshot = snapshot(nodeList, sessions, now, current.notReadyGrace());
             Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
             Optional<Duration> held = Optional.empty();
-            int written = apply(plan.makeSteps(), plan.decisions(), false);
+            clientLeftBehind = false;
+            int written = apply(plan.makeSteps(), plan.decisions(), false, now);
             Optional<BreakGate.Hold> hold = dryRun ? Optional.empty()
                     : BreakGate.check(snapshot, plan, sessions, current, lastWrite, clock.instant());
             if (hold.isPresent()) {
@@ -138,11 +170,12 @@ public final class RouteReflectorReconciler implements Reconciler {
                 held = Optional.of(hold.get().recheckAfter());
             } else {
                 reportReleased(plan);
-                written += apply(plan.breakSteps(), plan.decisions(), true);
+                written += apply(plan.breakSteps(), plan.decisions(), true, now);
             }
+            fence("the CalicoNodeStatus sync");
             written += sessionChecks.sync(nodes.list(), current, dryRun);
             metrics.topology(plan.summary().desiredPerZone(), plan.summary().actualPerZone(),
-                    plan.summary().clientsPerReflector(), plan.summary().peerCount());
+                    plan.summary().clientsPerReflector(), plan.summary().peerCount(), plan.summary().eligible());
             Optional<Duration> legacy = Optional.empty();
             if (plan.steps().isEmpty()) {
                 topologyReport.report(plan.summary(), current);
@@ -151,15 +184,24 @@ public final class RouteReflectorReconciler implements Reconciler {
             } else if (written > 0) {
                 log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);
             }
+            fence("the mesh hand-off");
             Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions,
                     lastWrite.plus(current.sessionSettleDelay()), now);
-            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, held, legacy)
+            Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, held, legacy,
+                            observations.graceRecheck())
                     .flatMap(Optional::stream)
                     .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
                     .min(Comparator.naturalOrder())
                     .orElse(current.reconcilerPeriod());
             return new Result(true, next);
+        } catch (FencedException e) {
+            log.warn("reconcile stopped before {}: this replica may no longer write (it lost the leader Lease or is "
+                    + "stopping); the next leader carries on from here", e.getMessage());
+            return new Result(false);
+        } catch (ReplanException e) {
+            log.info("re-planning at once: {}", e.getMessage());
+            return new Result(true, MIN_RECHECK);
         } catch (ApiUnavailableException | StepExecutor.StepFailedException e) {
             metrics.reconcileFailed();
             log.warn("reconcile stopped: {}; nothing is torn down, retrying with backoff", e.getMessage());
@@ -195,8 +237,11 @@ public final class RouteReflectorReconciler implements Reconciler {
         return up ? Optional.empty() : Optional.of(BreakGate.RECHECK);
     }
 
-    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions) {
-        return new ClusterSnapshot(nodeFacts.facts(nodeList), LiveCluster.owned(peers.list()), sessions.forPlanner());
+    private ClusterSnapshot snapshot(List<V1Node> nodeList, SessionChecks.Observation sessions, Instant now,
+            Duration notReadyGrace) {
+        List<NodeFacts> facts = observations.asSeenHere(nodeFacts.facts(nodeList), now, notReadyGrace,
+                sessions.forPlanner().orElse(Map.of()));
+        return new ClusterSnapshot(facts, LiveCluster.owned(peers.list()), sessions.forPlanner());
     }
 
     /**
@@ -204,8 +249,8 @@ public final class RouteReflectorReconciler implements Reconciler {
      * logged and recorded as Events with it: demotions with the break phase, the others with the make
      * phase (a held break phase logs its demotions only once they run).
      */
-    private int apply(List<Step> steps, List<Decision> decisions, boolean breakPhase)
-            throws ApiUnavailableException, StepExecutor.StepFailedException {
+    private int apply(List<Step> steps, List<Decision> decisions, boolean breakPhase, Instant now)
+            throws ApiUnavailableException, StepExecutor.StepFailedException, ReplanException, FencedException {
         List<Decision> ours = decisions.stream().filter(d -> "demote".equals(d.action()) == breakPhase).toList();
         for (Decision decision : ours) {
             log.info("{}", decision);
@@ -216,17 +261,54 @@ public final class RouteReflectorReconciler implements Reconciler {
         int written = 0;
         try {
             for (Step step : steps) {
+                if (clientLeftBehind && removes(step)) {
+                    // a client that kept its old group may still peer through what this step removes
+                    log.info("skipped {}: a client refused its move; kept until it moves", step);
+                    continue;
+                }
+                if (step instanceof Step.PatchNode patch && isClientMove(patch)
+                        && observations.refusing(patch.node())) {
+                    clientLeftBehind = true; // refused lately: left alone for LeaderObservations.REFUSAL_MEMORY
+                    continue;
+                }
                 stepHook.beforeStep(step);
+                fence(step.toString());
                 reportRestore(step);
-                KubernetesObject result = executor.execute(step);
+                String deleted = step instanceof Step.DeletePeer delete ? peerNames.objectName(delete.name()) : null;
+                KubernetesObject result;
+                try {
+                    result = executor.execute(step);
+                } catch (StepExecutor.NodeGoneException gone) {
+                    Step.PatchNode patch = (Step.PatchNode) step;
+                    if (isClientMove(patch)) {
+                        continue; // nothing to move; the next plan does without it
+                    }
+                    observations.gone(patch.node());
+                    throw new ReplanException(gone.getMessage() + " (" + step + ")");
+                } catch (StepExecutor.NodeRefusedException refused) {
+                    Step.PatchNode patch = (Step.PatchNode) step;
+                    reportRefused(refused, patch, now);
+                    if (isClientMove(patch)) {
+                        clientLeftBehind = true;
+                        continue;
+                    }
+                    if (becomesReflector(patch)) {
+                        throw new ReplanException(refused.getMessage() + "; another node is chosen");
+                    }
+                    throw refused; // a change of a serving route reflector: stop where every prefix is safe
+                }
                 written++;
                 lastWrite = clock.instant();
                 if (result instanceof V1Node node) {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
                 } else if (result instanceof BgpPeer peer) {
                     writtenPeers.put(peer.getMetadata().getName(), peer.getMetadata().getResourceVersion());
-                } else if (step instanceof Step.DeletePeer delete) {
-                    deletedPeers.add(delete.name());
+                    if (step instanceof Step.CreatePeer create
+                            && !create.peer().name().equals(peer.getMetadata().getName())) {
+                        reportNameTaken(create.peer().name(), peer.getMetadata().getName());
+                    }
+                } else if (deleted != null) {
+                    deletedPeers.add(deleted);
                 }
             }
         } finally {
@@ -264,6 +346,50 @@ public final class RouteReflectorReconciler implements Reconciler {
         heldSince = null;
     }
 
+    private void fence(String next) throws FencedException {
+        if (!dryRun && !mayWrite.getAsBoolean()) {
+            throw new FencedException(next);
+        }
+    }
+
+    /** A client changing group (the planner's reasons for those start with "client"). */
+    private static boolean isClientMove(Step.PatchNode patch) {
+        return patch.reason().startsWith("client");
+    }
+
+    /** The first writes of a new route reflector: its labels, then its cluster ID. */
+    private static boolean becomesReflector(Step.PatchNode patch) {
+        return patch.reason().equals("promote") || patch.reason().equals("serve");
+    }
+
+    /** Steps that take away a peering: obsolete BGPPeers, demotions. */
+    private static boolean removes(Step step) {
+        return step instanceof Step.DeletePeer
+                || step instanceof Step.PatchNode patch && patch.reason().startsWith("demote");
+    }
+
+    /**
+     * A node the apiserver does not let us patch (an admission policy or webhook): told once per
+     * {@link LeaderObservations#REFUSAL_MEMORY}, left as it is until then, and never made a route
+     * reflector meanwhile.
+     */
+    private void reportRefused(StepExecutor.NodeRefusedException refused, Step.PatchNode patch, Instant now) {
+        observations.refused(refused.node(), now);
+        String what = isClientMove(patch) ? "it keeps its group" : "it is not made a route reflector";
+        String memory = ConfigValues.formatDuration(LeaderObservations.REFUSAL_MEMORY);
+        log.warn("node {} refused our patch ({}); {} and is left alone for {} reason=patch-refused (check the "
+                + "admission policies and webhooks that apply to it)", refused.node(), refused.getMessage(), what,
+                memory);
+        V1ObjectReference ref = new V1ObjectReference().apiVersion("v1").kind("Node").name(refused.node());
+        V1Node cached = nodes.getByKey(refused.node());
+        if (cached != null) {
+            ref.uid(cached.getMetadata().getUid());
+        }
+        events.event(ref, EventType.Warning, "NodePatchRefused", "%s", "calico-rr-controller could not patch this "
+                + "node (" + refused.getMessage() + "); " + what + ", tried again in " + memory
+                + ". Check the admission policies and webhooks that apply to it");
+    }
+
     /**
      * Says so when a step undoes someone else's change to an object we manage: a BGPPeer whose spec
      * differs from the one our last write of it recorded on it (so also after a restart or a change
@@ -272,7 +398,7 @@ public final class RouteReflectorReconciler implements Reconciler {
      */
     private void reportRestore(Step step) {
         if (step instanceof Step.UpdatePeer update) {
-            String name = update.peer().name();
+            String name = peerNames.objectName(update.peer().name());
             BgpPeer cached = peers.getByKey(name);
             if (cached != null && StepExecutor.changedSinceOurWrite(cached)) {
                 metrics.restored("bgppeer");
@@ -294,6 +420,26 @@ public final class RouteReflectorReconciler implements Reconciler {
                 events.event(ref, EventType.Warning, "ManagedObjectRestored", "%s", "Route reflector label " + key
                         + " was removed by someone else; restored (cordon the node to move the role)");
             }
+        }
+    }
+
+    /**
+     * A BGPPeer we do not manage has a name the topology uses; ours was created under another name
+     * ({@link PeerNames}), so the topology is complete. The other peer is left as it is, but it
+     * still configures calico-node: the operator must decide about it.
+     */
+    private void reportNameTaken(String planned, String renamed) {
+        String message = "BGPPeer " + planned + " is not managed by " + Names.CONTROLLER_NAME + " (no label "
+                + Names.MANAGED_BY_LABEL + "=" + Names.CONTROLLER_NAME + ") but has a name its topology uses; it is "
+                + "left alone and the topology's peer is " + renamed + " instead. Delete or rename " + planned
+                + " unless its peerings are meant to be there beside the topology's";
+        log.warn("{} reason=name-taken", message);
+        BgpPeer foreign = peers.getByKey(planned);
+        if (foreign != null) {
+            events.event(foreign, EventType.Warning, "BGPPeerNameTaken", "%s", message);
+        } else {
+            events.event(new V1ObjectReference().apiVersion(CalicoApi.API_VERSION).kind(BgpPeer.KIND).name(planned),
+                    EventType.Warning, "BGPPeerNameTaken", "%s", message);
         }
     }
 

@@ -21,6 +21,7 @@ import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Executes planned {@link Step}s, one API write each, in the planner's order. Node changes are
  * JSON merge patches of only our labels and annotations; BGPPeers are created with our managed-by
- * label and changed by merge patch of their selectors. In dry-run mode it only logs.
+ * label and changed by merge patch of their selectors. A throttled (429) or failed (5xx) write is
+ * retried inside the step, a few times, as the apiserver asks ({@link Responses#callRetrying}), so a
+ * busy apiserver does not stop the plan. In dry-run mode it only logs.
  */
 public final class StepExecutor {
     private static final Logger log = LoggerFactory.getLogger(StepExecutor.class);
@@ -43,22 +46,54 @@ public final class StepExecutor {
     private final Gson gson;
     private final boolean dryRun;
     private final RouteReflectorMetrics metrics;
+    private final PeerNames names;
 
+    /** An executor for peers that all have their planned names (tools and tests that write a plan once). */
     public StepExecutor(ApiClient client, GenericKubernetesApi<BgpPeer, BgpPeerList> peers, boolean dryRun,
             RouteReflectorMetrics metrics) {
+        this(client, peers, dryRun, metrics, new PeerNames(null));
+    }
+
+    StepExecutor(ApiClient client, GenericKubernetesApi<BgpPeer, BgpPeerList> peers, boolean dryRun,
+            RouteReflectorMetrics metrics, PeerNames names) {
         this.nodes = new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client);
         this.peers = peers;
         this.gson = client.getJSON().getGson();
         this.dryRun = dryRun;
         this.metrics = metrics;
+        this.names = names;
     }
 
     /** A step the API refused; the reconcile stops there and re-plans from what is observed. */
-    public static final class StepFailedException extends Exception {
+    public static class StepFailedException extends Exception {
         private static final long serialVersionUID = 1L;
 
         StepFailedException(String message) {
             super(message);
+        }
+    }
+
+    /** The apiserver refused a node patch (an admission policy or webhook, most often): 4xx but 404. */
+    public static final class NodeRefusedException extends StepFailedException {
+        private static final long serialVersionUID = 1L;
+        private final String node;
+
+        NodeRefusedException(String node, String message) {
+            super(message);
+            this.node = node;
+        }
+
+        public String node() {
+            return node;
+        }
+    }
+
+    /** The node of a patch no longer exists (deleted since the plan was made). */
+    public static final class NodeGoneException extends StepFailedException {
+        private static final long serialVersionUID = 1L;
+
+        NodeGoneException(String node) {
+            super("node " + node + " is gone");
         }
     }
 
@@ -80,9 +115,9 @@ public final class StepExecutor {
             return createPeer(create.peer());
         }
         if (step instanceof Step.UpdatePeer update) {
-            return updatePeer(update.peer());
+            return updatePeer(update.peer(), names.objectName(update.peer().name()));
         }
-        return deletePeer(((Step.DeletePeer) step).name());
+        return deletePeer(names.objectName(((Step.DeletePeer) step).name()));
     }
 
     private KubernetesObject patchNode(Step.PatchNode step) throws ApiUnavailableException, StepFailedException {
@@ -96,52 +131,79 @@ public final class StepExecutor {
         JsonObject patch = new JsonObject();
         patch.add("metadata", metadata);
         String body = patch.toString();
-        KubernetesApiResponse<V1Node> response = Responses.call("patching node " + step.node(),
+        KubernetesApiResponse<V1Node> response = Responses.callRetrying("patching node " + step.node(),
                 () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("node", "patch", response.isSuccess());
         if (response.getHttpStatusCode() == 404) {
-            // deleted since the plan was made: nothing to change there; the next plan accounts for it
-            log.debug("node {} is gone; skipped {}", step.node(), step);
-            return null;
+            throw new NodeGoneException(step.node()); // deleted since the plan was made
         }
-        return check(response, "patch node " + step.node());
+        if (!response.isSuccess()) {
+            throw new NodeRefusedException(step.node(), "patch node " + step.node() + " refused: "
+                    + response.getHttpStatusCode() + " " + Responses.message(response));
+        }
+        return response.getObject();
     }
 
+    /**
+     * Creates the peer under its planned name, or, when a BGPPeer we do not manage holds that name,
+     * under {@link PeerNames#renamed}: the other object is left alone and the topology is complete
+     * all the same (the caller tells the operator: the returned object has the other name).
+     */
     private KubernetesObject createPeer(PeerFacts peer) throws ApiUnavailableException, StepFailedException {
-        BgpPeer object = new BgpPeer(new V1ObjectMeta().name(peer.name())
-                .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME))
-                .annotations(Map.of(APPLIED_SPEC_ANNOTATION, appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
+        KubernetesObject created = createPeerNamed(peer, peer.name());
+        if (created != null) {
+            return created;
+        }
+        String renamed = PeerNames.renamed(peer.name());
+        created = createPeerNamed(peer, renamed);
+        if (created == null) {
+            throw new StepFailedException("create BGPPeer " + peer.name() + ": BGPPeers " + peer.name() + " and "
+                    + renamed + " both exist and are not managed by " + Names.CONTROLLER_NAME
+                    + "; they are left alone: rename or delete one of them");
+        }
+        return created;
+    }
+
+    /** @return the created (or, after our own lagging create, updated) object; null when a foreign peer has the name */
+    private KubernetesObject createPeerNamed(PeerFacts peer, String name)
+            throws ApiUnavailableException, StepFailedException {
+        Map<String, String> annotations = new HashMap<>();
+        annotations.put(APPLIED_SPEC_ANNOTATION, appliedSpec(peer.nodeSelector(), peer.peerSelector()));
+        if (!name.equals(peer.name())) {
+            annotations.put(PeerNames.PLANNED_NAME_ANNOTATION, peer.name());
+        }
+        BgpPeer object = new BgpPeer(new V1ObjectMeta().name(name)
+                .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)).annotations(annotations),
                 new BgpPeer.Spec(peer.nodeSelector(), peer.peerSelector()));
-        KubernetesApiResponse<BgpPeer> response = Responses.call("creating BGPPeer " + peer.name(),
+        KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("creating BGPPeer " + name,
                 () -> peers.create(object));
         metrics.write("bgppeer", "create", response.isSuccess());
         if (response.getHttpStatusCode() == 409) {
-            // Exists already: ours when our cache lagged behind our own create; never a user's peer.
-            KubernetesApiResponse<BgpPeer> existing = Responses.call("reading BGPPeer " + peer.name(),
-                    () -> peers.get(peer.name()));
+            // Exists already: ours when our cache lagged behind our own create; else someone else's.
+            KubernetesApiResponse<BgpPeer> existing = Responses.callRetrying("reading BGPPeer " + name,
+                    () -> peers.get(name));
             if (existing.isSuccess() && isOwned(existing.getObject())) {
-                return updatePeer(peer);
+                return updatePeer(peer, name);
             }
-            throw new StepFailedException("create BGPPeer " + peer.name() + ": a BGPPeer of that name exists and is not "
-                    + "managed by " + Names.CONTROLLER_NAME + "; it is left alone: rename or delete it");
+            return null;
         }
-        return check(response, "create BGPPeer " + peer.name());
+        return check(response, "create BGPPeer " + name);
     }
 
-    private KubernetesObject updatePeer(PeerFacts peer) throws ApiUnavailableException, StepFailedException {
+    private KubernetesObject updatePeer(PeerFacts peer, String name) throws ApiUnavailableException, StepFailedException {
         String body = gson.toJson(Map.of(
                 "metadata", Map.of("labels", Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME),
                         "annotations", Map.of(APPLIED_SPEC_ANNOTATION,
                                 appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
                 "spec", Map.of("nodeSelector", peer.nodeSelector(), "peerSelector", peer.peerSelector())));
-        KubernetesApiResponse<BgpPeer> response = Responses.call("patching BGPPeer " + peer.name(),
-                () -> peers.patch(peer.name(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
+        KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("patching BGPPeer " + name,
+                () -> peers.patch(name, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
         metrics.write("bgppeer", "patch", response.isSuccess());
-        return check(response, "patch BGPPeer " + peer.name());
+        return check(response, "patch BGPPeer " + name);
     }
 
     private KubernetesObject deletePeer(String name) throws ApiUnavailableException, StepFailedException {
-        KubernetesApiResponse<BgpPeer> response = Responses.call("deleting BGPPeer " + name, () -> peers.delete(name));
+        KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("deleting BGPPeer " + name, () -> peers.delete(name));
         metrics.write("bgppeer", "delete", response.isSuccess());
         if (response.getHttpStatusCode() == 404) {
             return null; // already gone: the goal is reached

@@ -18,7 +18,10 @@ import java.util.TreeMap;
 /**
  * The converged topology in one line of JSON, in the annotation {@value #ANNOTATION} of
  * {@code KubeControllersConfiguration/default}: what {@code kubectl get kubecontrollersconfigurations
- * default -o yaml} shows an operator. Written only when it changed; never in dry-run mode.
+ * default -o yaml} shows an operator. Written only when it changed; never in dry-run mode. It holds
+ * the topology (type, route reflectors, BGPPeers) and nothing that moves with every client node (the
+ * eligible nodes are the metric {@code calico_rr_eligible_nodes}): each write of this object wakes
+ * every watcher of it, upstream kube-controllers included.
  */
 final class TopologyReport {
     static final String ANNOTATION = "calico-rr-controller/topology";
@@ -37,7 +40,6 @@ final class TopologyReport {
     void report(PlanSummary summary, RouteReflectorConfig config) throws ApiUnavailableException {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("topologyType", config.topologyType().configName());
-        report.put("eligibleNodes", summary.eligible());
         report.put("routeReflectors", summary.actualPerZone().values().stream().mapToInt(Integer::intValue).sum());
         report.put("routeReflectorsPerZone", new TreeMap<>(summary.actualPerZone()));
         report.put("bgpPeers", summary.peerCount());

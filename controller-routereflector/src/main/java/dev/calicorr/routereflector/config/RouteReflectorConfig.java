@@ -22,6 +22,8 @@ import java.util.Set;
  * @param sessionSettleDelay   where calico-node does not report a session (no CalicoNodeStatus CRD, no
  *                             status for a node), how long after the writes that create it it counts
  *                             as up: the break steps of a change and the mesh hand-off wait this long
+ * @param notReadyGrace        a route reflector whose node goes NotReady keeps its role this long
+ *                             (while its BGP sessions, where reported, are still Established)
  */
 public record RouteReflectorConfig(
         int min,
@@ -46,7 +48,8 @@ public record RouteReflectorConfig(
         boolean adoptLegacyPeers,
         boolean manageNodeToNodeMesh,
         Duration sessionStuckAfter,
-        Duration sessionSettleDelay) {
+        Duration sessionSettleDelay,
+        Duration notReadyGrace) {
 
     public static final int DEFAULT_MIN = 3;
     public static final int DEFAULT_MAX = 10;
@@ -73,6 +76,8 @@ public record RouteReflectorConfig(
      * retry 5s, error wait 5s up to 30s): a session that can come up is up by then.
      */
     public static final Duration DEFAULT_SESSION_SETTLE_DELAY = Duration.ofSeconds(45);
+    /** A kubelet or network blip is not BGP down: an RR node NotReady for less keeps its role. */
+    public static final Duration DEFAULT_NOT_READY_GRACE = Duration.ofSeconds(60);
 
     public RouteReflectorConfig {
         steps = List.copyOf(steps);
@@ -91,6 +96,7 @@ public record RouteReflectorConfig(
         Objects.requireNonNull(reconcilerPeriod, "reconcilerPeriod");
         Objects.requireNonNull(sessionStuckAfter, "sessionStuckAfter");
         Objects.requireNonNull(sessionSettleDelay, "sessionSettleDelay");
+        Objects.requireNonNull(notReadyGrace, "notReadyGrace");
     }
 
     /** How many RRs the cluster wants for its eligible nodes, before the [min, max] clamp. */
@@ -126,7 +132,7 @@ public record RouteReflectorConfig(
                 .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
                 .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers)
                 .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter)
-                .sessionSettleDelay(sessionSettleDelay);
+                .sessionSettleDelay(sessionSettleDelay).notReadyGrace(notReadyGrace);
     }
 
     /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
@@ -154,6 +160,7 @@ public record RouteReflectorConfig(
         private boolean manageNodeToNodeMesh;
         private Duration sessionStuckAfter = DEFAULT_SESSION_STUCK_AFTER;
         private Duration sessionSettleDelay = DEFAULT_SESSION_SETTLE_DELAY;
+        private Duration notReadyGrace = DEFAULT_NOT_READY_GRACE;
 
         private Builder() {
         }
@@ -181,13 +188,14 @@ public record RouteReflectorConfig(
         public Builder manageNodeToNodeMesh(boolean value) { manageNodeToNodeMesh = value; return this; }
         public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
         public Builder sessionSettleDelay(Duration value) { sessionSettleDelay = value; return this; }
+        public Builder notReadyGrace(Duration value) { notReadyGrace = value; return this; }
 
         public RouteReflectorConfig build() {
             return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
                     reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
-                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay);
+                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay, notReadyGrace);
         }
     }
 }

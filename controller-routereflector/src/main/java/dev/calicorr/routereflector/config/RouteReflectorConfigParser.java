@@ -39,7 +39,7 @@ public final class RouteReflectorConfigParser {
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
             "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter",
-            "sessionSettleDelay");
+            "sessionSettleDelay", "notReadyGrace");
     private static final Duration MIN_RECONCILER_PERIOD = Duration.ofSeconds(1);
     private static final Duration MIN_SESSION_STUCK_AFTER = Duration.ofSeconds(1);
     /** A change held back longer than this without any report is not a settle delay but an outage. */
@@ -214,6 +214,11 @@ public final class RouteReflectorConfigParser {
                             + ConfigValues.formatDuration(settle));
         }
         builder.sessionSettleDelay(settle);
+        Duration notReadyGrace = values.duration("notReadyGrace").orElse(RouteReflectorConfig.DEFAULT_NOT_READY_GRACE);
+        if (notReadyGrace.isNegative()) {
+            throw new InvalidConfigException(values.field("notReadyGrace"), "must not be negative");
+        }
+        builder.notReadyGrace(notReadyGrace);
 
         RouteReflectorConfig config = builder.build();
         return new ParsedConfig<>(config, effective(config), used);
@@ -310,6 +315,7 @@ public final class RouteReflectorConfigParser {
         out.put("manageNodeToNodeMesh", config.manageNodeToNodeMesh());
         out.put("sessionStuckAfter", ConfigValues.formatDuration(config.sessionStuckAfter()));
         out.put("sessionSettleDelay", ConfigValues.formatDuration(config.sessionSettleDelay()));
+        out.put("notReadyGrace", ConfigValues.formatDuration(config.notReadyGrace()));
         return out;
     }
 

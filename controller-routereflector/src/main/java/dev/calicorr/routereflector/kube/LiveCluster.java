@@ -1,6 +1,7 @@
 package dev.calicorr.routereflector.kube;
 
 import dev.calicorr.core.kube.CalicoApi;
+import dev.calicorr.routereflector.apply.PeerNames;
 import dev.calicorr.routereflector.apply.StepExecutor;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.NodeFacts;
@@ -35,12 +36,12 @@ public final class LiveCluster {
         return new ClusterSnapshot(facts, owned(peers.getObject().getItems()));
     }
 
-    /** The peers we own, as the planner models them. */
+    /** The peers we own, as the planner models them: by their planned names ({@link PeerNames}). */
     public static List<PeerFacts> owned(Iterable<BgpPeer> peers) {
         List<PeerFacts> owned = new ArrayList<>();
         for (BgpPeer peer : peers) {
             if (StepExecutor.isOwned(peer) && peer.getSpec() != null) {
-                owned.add(new PeerFacts(peer.getMetadata().getName(),
+                owned.add(new PeerFacts(PeerNames.plannedName(peer),
                         Objects.toString(peer.getSpec().getNodeSelector(), ""),
                         Objects.toString(peer.getSpec().getPeerSelector(), "")));
             }

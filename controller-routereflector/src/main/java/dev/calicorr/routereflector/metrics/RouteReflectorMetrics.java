@@ -16,6 +16,7 @@ public final class RouteReflectorMetrics {
     private final Gauge actual;
     private final Gauge clientsPerReflector;
     private final Gauge peersOwned;
+    private final Gauge eligibleNodes;
     private final Histogram reconcileSeconds;
     private final Counter writes;
     private final Counter reconcileErrors;
@@ -37,6 +38,8 @@ public final class RouteReflectorMetrics {
                 .help("Client nodes peering with each route reflector").labelNames("node").register(registry);
         peersOwned = Gauge.builder().name(PREFIX + "bgppeers_owned")
                 .help("BGPPeers managed by this controller").register(registry);
+        eligibleNodes = Gauge.builder().name(PREFIX + "eligible_nodes")
+                .help("Nodes that may be route reflectors").register(registry);
         reconcileSeconds = Histogram.builder().name(PREFIX + "reconcile_duration_seconds")
                 .help("Time of one reconcile: plan plus API writes").register(registry);
         writes = Counter.builder().name(PREFIX + "api_writes_total")
@@ -87,7 +90,7 @@ public final class RouteReflectorMetrics {
 
     /** Replaces the per-zone and per-RR gauges with the plan's current view. */
     public void topology(Map<String, Integer> desiredPerZone, Map<String, Integer> actualPerZone,
-            Map<String, Integer> clientsPerRr, int ownedPeers) {
+            Map<String, Integer> clientsPerRr, int ownedPeers, int eligible) {
         desired.clear();
         actual.clear();
         clientsPerReflector.clear();
@@ -95,6 +98,7 @@ public final class RouteReflectorMetrics {
         actualPerZone.forEach((zone, count) -> actual.labelValues(zone).set(count));
         clientsPerRr.forEach((node, count) -> clientsPerReflector.labelValues(node).set(count));
         peersOwned.set(ownedPeers);
+        eligibleNodes.set(eligible);
     }
 
     /** Replaces the per-RR session gauges; {@code available} false clears them. */

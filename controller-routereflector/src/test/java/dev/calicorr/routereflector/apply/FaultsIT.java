@@ -301,7 +301,9 @@ class FaultsIT {
         List<String> names = new ArrayList<>(nodes.createMany("node", 0, 500, ZONES));
         String rackLabel = RouteReflectorConfig.DEFAULT_RACK_LABEL; // for the hierarchy topology: 10 racks
         names.parallelStream().forEach(n -> nodes.label(n, rackLabel, "rack-" + Math.floorMod(n.hashCode(), 10)));
-        Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.02, "removalDelay", "1s"));
+        // notReadyGrace 0s: a NotReady route reflector is replaced at once, as the soak's checks expect
+        Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.02, "removalDelay", "1s",
+                "notReadyGrace", "0s"));
         createConfiguration(cp, section);
         startPlain(cp, "soak");
 
