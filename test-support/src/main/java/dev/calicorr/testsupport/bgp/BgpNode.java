@@ -30,9 +30,11 @@ public final class BgpNode {
     private final CalicoParts parts;
     private final Map<String, String> calicoEnv;
     private Process confd;
-    private Process bird;
+    private volatile Process bird;
     private Process bird6;
     private Process reporter;
+    /** Cleared before BIRD is killed or stopped, so a sample never counts a node that is going down as live. */
+    private volatile boolean birdWanted;
 
     BgpNode(String name, int index, String namespace, Path dir, Path sockets, CalicoParts parts,
             Map<String, String> calicoEnv) {
@@ -147,6 +149,7 @@ public final class BgpNode {
         if (birdRunning()) {
             return;
         }
+        birdWanted = true;
         bird = start("bird", List.of("ip", "netns", "exec", namespace, "bird", "-d", "-R", "-c",
                 dir.resolve("config/bird.cfg").toString(), "-s", birdSocket().toString()));
         bird6 = start("bird6", List.of("ip", "netns", "exec", namespace, "bird6", "-d", "-R", "-c",
@@ -158,12 +161,14 @@ public final class BgpNode {
      * TCP sessions, so peers notice without waiting for the hold timer.
      */
     public synchronized void killBird() {
+        birdWanted = false;
         kill(bird);
         kill(bird6);
     }
 
-    public synchronized boolean birdRunning() {
-        return bird != null && bird.isAlive();
+    public boolean birdRunning() {
+        Process running = bird;
+        return birdWanted && running != null && running.isAlive();
     }
 
     /** Starts calico-node's status reporter in a mount namespace of its own that shows this node's sockets where it dials. */
@@ -201,6 +206,7 @@ public final class BgpNode {
 
     /** Stops every process of this node: reporter and confd first, then BIRD. */
     synchronized void stop() {
+        birdWanted = false;
         for (Process process : new Process[] {reporter, confd, bird6, bird}) {
             Commands.terminate(process, Duration.ofSeconds(5));
         }
