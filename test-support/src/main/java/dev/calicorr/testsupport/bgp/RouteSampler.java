@@ -1,5 +1,6 @@
 package dev.calicorr.testsupport.bgp;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads every live node's BIRD table on a fixed period and measures route gaps: the time a live
@@ -37,6 +39,7 @@ public final class RouteSampler implements AutoCloseable {
     private final List<Gap> sessionless = new ArrayList<>();
     private volatile boolean running = true;
     private int samples;
+    private final AtomicInteger failedReads = new AtomicInteger();
 
     private RouteSampler(BgpNetwork network, Duration period) {
         this.network = network;
@@ -68,7 +71,7 @@ public final class RouteSampler implements AutoCloseable {
     }
 
     /** What was measured, with the gaps still open closed now. */
-    public record Report(int samples, List<Gap> gaps, List<Gap> sessionless) {
+    public record Report(int samples, int failedReads, List<Gap> gaps, List<Gap> sessionless) {
         public Duration longestGap() {
             return longest(gaps, Set.of());
         }
@@ -94,7 +97,8 @@ public final class RouteSampler implements AutoCloseable {
         @Override
         public String toString() {
             List<Gap> byLength = gaps.stream().sorted((a, b) -> b.length().compareTo(a.length())).toList();
-            return samples + " samples; longest route gap " + longestGap().toMillis() + " ms, " + gaps.size() + " gaps"
+            return samples + " samples (" + failedReads + " reads asked twice); longest route gap "
+                    + longestGap().toMillis() + " ms, " + gaps.size() + " gaps"
                     + (byLength.isEmpty() ? "" : ", longest " + byLength.subList(0, Math.min(5, byLength.size())))
                     + "; longest without an Established session " + longestSessionless().toMillis() + " ms"
                     + (sessionless.isEmpty() ? "" : " " + sessionless.subList(0, Math.min(3, sessionless.size())));
@@ -124,7 +128,7 @@ public final class RouteSampler implements AutoCloseable {
         List<BgpNode> live = network.liveNodes();
         Map<BgpNode, Future<BirdState>> reads = new HashMap<>();
         for (BgpNode node : live) {
-            reads.put(node, readers.submit(node::state));
+            reads.put(node, readers.submit(() -> readTwice(node)));
         }
         Map<String, BirdState> states = new HashMap<>();
         for (Map.Entry<BgpNode, Future<BirdState>> read : reads.entrySet()) {
@@ -135,6 +139,20 @@ public final class RouteSampler implements AutoCloseable {
             }
         }
         record(live, states, Instant.now());
+    }
+
+    /**
+     * A node's state; a read that fails (a socket error while BIRD reconfigures, say) is asked once
+     * more before the node counts as having nothing: a failed question is no evidence of a lost route.
+     */
+    private BirdState readTwice(BgpNode node) throws IOException, InterruptedException {
+        try {
+            return node.state();
+        } catch (IOException first) {
+            failedReads.incrementAndGet();
+            Thread.sleep(20);
+            return node.state();
+        }
     }
 
     private synchronized void record(List<BgpNode> live, Map<String, BirdState> states, Instant at) {
@@ -200,7 +218,7 @@ public final class RouteSampler implements AutoCloseable {
             Instant now = Instant.now();
             List.copyOf(missingSince.keySet()).forEach(pair -> closeGap(pair, now));
             List.copyOf(sessionlessSince.keySet()).forEach(node -> closeSessionless(node, now));
-            return new Report(samples, List.copyOf(gaps), List.copyOf(sessionless));
+            return new Report(samples, failedReads.get(), List.copyOf(gaps), List.copyOf(sessionless));
         }
     }
 
