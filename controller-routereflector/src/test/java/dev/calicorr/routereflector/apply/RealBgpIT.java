@@ -345,16 +345,17 @@ class RealBgpIT {
             start(newHost(cp, new RouteReflectorPlugin(), "fresh", LEASE));
         }).check(softly);
 
-        // leader lost mid-plan: the leader stops writing after two writes of the edit back (R 4 -> 3) and
-        // gives up its Lease; the standby takes over and finishes the plan
+        // leader lost mid-plan: the leader stops writing after two writes of an RR's replacement (it is
+        // cordoned) and gives up its Lease; the standby takes over and finishes the plan
         hosts.forEach(Host::close);
         hosts.clear();
-        transition("multi", "leader lost mid-plan (R down), standby takes over", cp, network, three, () -> {
+        String cordoned = anyReflector(observed(cp));
+        transition("multi", "leader lost mid-plan (RR cordoned), standby takes over", cp, network, four, () -> {
             CrashAfter crash = new CrashAfter(2, () -> { });
             Host leader = start(newHost(cp, new HookedPlugin(crash), "leader", LEASE));
             await("it leads", leader::isLeader);
             Host standby = start(newHost(cp, new RouteReflectorPlugin(), "standby", LEASE));
-            editSection(cp, "{\"ratio\":0.125}");
+            network.simulatedNodes().cordon(cordoned, true);
             await("the leader stops after 2 writes", crash.crashed::get);
             close(leader);
             await("the standby leads", standby::isLeader);
