@@ -138,7 +138,8 @@ public final class RouteSampler implements AutoCloseable {
                 states.put(read.getKey().name(), null); // a live BIRD that does not answer has no routes for us
             }
         }
-        record(live, states, Instant.now());
+        // a node that went down while it was read (killed, removed) is not live in this sample
+        record(live.stream().filter(BgpNode::birdRunning).toList(), states, Instant.now());
     }
 
     /**
