@@ -59,6 +59,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,7 @@ class FaultsIT {
         AtomicBoolean gone = new AtomicBoolean();
         CrashAfter crash = new CrashAfter(20, () -> gone.set(true));
         Host leader = start(newHost(cp, severable(cp.newControllerClient(), gone), severable(cp.newControllerClient(),
-                gone), new HookedPlugin(crash), "a", LEASE, Map.of(), Map.of(), false));
+                gone), new CapturingPlugin(new AtomicReference<>(), crash), "a", LEASE, Map.of(), Map.of(), false));
         await("a leads", leader::isLeader);
         Host standby = startPlain(cp, "b");
 
@@ -197,7 +198,8 @@ class FaultsIT {
         // single -> multi: new peers, a cluster ID per RR, every client moved, the old peer removed
         editSection(cp, "{\"topologyType\":\"multi\"}");
         CrashAfter counter = new CrashAfter(Integer.MAX_VALUE, () -> { });
-        Host whole = start(newHost(cp, new HookedPlugin(counter), "uninterrupted", LEASE));
+        Host whole = start(newHost(cp, new CapturingPlugin(new AtomicReference<>(), counter), "uninterrupted",
+                LEASE));
         Map<String, String> reference = managedState(awaitTopology(cp, multi, 4));
         close(whole);
         int steps = counter.steps.get();
@@ -206,7 +208,8 @@ class FaultsIT {
         for (int i = 1; i < steps; i++) {
             restore(cp, start);
             CrashAfter crash = new CrashAfter(i, () -> { });
-            Host mortal = start(newHost(cp, new HookedPlugin(crash), "crashes-after-" + i, LEASE));
+            Host mortal = start(newHost(cp, new CapturingPlugin(new AtomicReference<>(), crash), "crashes-after-" + i,
+                    LEASE));
             await("a crash after step " + i, crash.crashed::get);
             close(mortal);
 

@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
@@ -338,7 +339,7 @@ class RealBgpIT {
         four.put("ratio", 0.16);
         transition("multi", "controller killed mid-plan (R up), restarted", cp, network, four, () -> {
             CrashAfter crash = new CrashAfter(2, () -> { });
-            Host mortal = start(newHost(cp, new HookedPlugin(crash), "mortal", LEASE));
+            Host mortal = start(newHost(cp, new CapturingPlugin(new AtomicReference<>(), crash), "mortal", LEASE));
             editSection(cp, "{\"ratio\":0.16}");
             await("the controller dies after 2 writes", crash.crashed::get);
             close(mortal);
@@ -352,7 +353,7 @@ class RealBgpIT {
         String cordoned = anyReflector(observed(cp));
         transition("multi", "leader lost mid-plan (RR cordoned), standby takes over", cp, network, four, () -> {
             CrashAfter crash = new CrashAfter(2, () -> { });
-            Host leader = start(newHost(cp, new HookedPlugin(crash), "leader", LEASE));
+            Host leader = start(newHost(cp, new CapturingPlugin(new AtomicReference<>(), crash), "leader", LEASE));
             await("it leads", leader::isLeader);
             Host standby = start(newHost(cp, new RouteReflectorPlugin(), "standby", LEASE));
             network.simulatedNodes().cordon(cordoned, true);
