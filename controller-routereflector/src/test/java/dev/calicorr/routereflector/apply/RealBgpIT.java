@@ -14,7 +14,6 @@ import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.cli.Sessions;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.config.RouteReflectorConfigParser;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
@@ -126,7 +125,7 @@ class RealBgpIT {
      */
     private static ClusterSnapshot awaitSettled(ControlPlane cp, Map<String, Object> section, String what)
             throws Exception {
-        RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
+        RouteReflectorConfig config = LiveChecks.config(section);
         Instant deadline = Instant.now().plus(BGP);
         Plan plan = null;
         while (Instant.now().isBefore(deadline)) {

@@ -78,7 +78,9 @@ class UpstreamBesideIT {
     void besideUpstreamOurSectionSurvivesItsWritesAndNeitherSideLoops(ControlPlane cp, TestInfo test) throws Exception {
         SimulatedNodes nodes = new SimulatedNodes(cp.adminClient());
         nodes.createMany("node", 0, 30, ZONES);
-        Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.2, "removalDelay", "2s"));
+        // no calico-node here: sessions count as up LiveChecks.IT_SETTLE_DELAY after a write, as in the other ITs
+        Map<String, Object> section = new LinkedHashMap<>(Map.of("ratio", 0.2, "removalDelay", "2s",
+                "sessionSettleDelay", LiveChecks.IT_SETTLE_DELAY));
         upstream = UpstreamKubeControllers.prepare(cp, parts, workDir(test));
         // the host sees (and annotates) the object before upstream's first write, as when upstream restarts
         create(cp, Map.of("prometheusMetricsPort", 0, "controllers", Map.of("node", Map.of(),
