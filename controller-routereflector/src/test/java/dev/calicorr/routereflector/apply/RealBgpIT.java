@@ -159,7 +159,6 @@ class RealBgpIT {
                     .noneMatch(s -> s.name().startsWith("Mesh_"));
         }
     }
-    }
 
     /**
      * Runs {@code change} with every node's routes sampled until BGP settled after the controller
