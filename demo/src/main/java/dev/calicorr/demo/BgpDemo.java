@@ -79,7 +79,9 @@ final class BgpDemo {
         network.simulatedNodes().cordon(reflector, true);
         ClusterSnapshot after = settle(network);
         demo.show(after);
-        birdc(network.node(client), "show protocols");
+        String stillClient = after.nodes().stream().map(NodeFacts::name)
+                .filter(n -> !reflectors(after).contains(n) && !n.equals(reflector)).sorted().findFirst().orElseThrow();
+        birdc(network.node(stillClient), "show protocols");
     }
 
     /** The controller hands the mesh off only once the RRs' sessions are Established (calico-node reports every 10s). */
