@@ -40,9 +40,13 @@ public final class HostConfigParser {
         String datastore = env.get(ENV_DATASTORE_TYPE);
         if (datastore != null) {
             used.put(ENV_DATASTORE_TYPE, datastore);
-            if (!datastore.equals("kubernetes")) {
-                throw new FatalConfigException(ENV_DATASTORE_TYPE, "'" + datastore
-                        + "' is not supported: this controller works with the Kubernetes datastore (KDD) only");
+        }
+        if (EtcdSettings.fromEnvironment(env).isPresent()) {
+            for (String name : List.of(EtcdSettings.ENV_ENDPOINTS, EtcdSettings.ENV_CA_CERT_FILE,
+                    EtcdSettings.ENV_CERT_FILE, EtcdSettings.ENV_KEY_FILE)) {
+                if (env.containsKey(name)) {
+                    used.put(name, env.get(name));
+                }
             }
         }
 

@@ -9,7 +9,9 @@ import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import dev.calicorr.core.config.EtcdSettings;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** What the host gives a plugin: the shared API plumbing, owned and started by the host. */
@@ -39,6 +41,12 @@ public interface ControllerContext {
 
     /** Where the plugin registers its Prometheus metrics; served by the host. */
     PrometheusRegistry metrics();
+
+    /**
+     * Where Calico keeps its resources: empty for the Kubernetes datastore (CRDs), else the etcd of
+     * {@code DATASTORE_TYPE=etcdv3}. Fixed for the life of the process (checked at start).
+     */
+    Optional<EtcdSettings> etcd();
 
     /** When true the plugin must log what it would do and write nothing. */
     boolean dryRun();

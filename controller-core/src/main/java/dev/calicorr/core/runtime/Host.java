@@ -1,5 +1,6 @@
 package dev.calicorr.core.runtime;
 
+import dev.calicorr.core.config.EtcdSettings;
 import dev.calicorr.core.config.FatalConfigException;
 import dev.calicorr.core.config.HostConfig;
 import dev.calicorr.core.config.HostConfigParser;
@@ -704,6 +705,15 @@ public final class Host implements AutoCloseable {
         @Override
         public PrometheusRegistry metrics() {
             return registry;
+        }
+
+        @Override
+        public Optional<EtcdSettings> etcd() {
+            try {
+                return EtcdSettings.fromEnvironment(options.environment());
+            } catch (FatalConfigException e) {
+                throw new IllegalStateException("checked at start: " + e.getMessage(), e);
+            }
         }
 
         @Override

@@ -63,10 +63,58 @@ class HostConfigParserTest {
     }
 
     @Test
-    void etcdDatastoreIsFatal() {
+    void etcdDatastoreWithoutEndpointsIsFatalAndNamesTheVariable() {
         assertThatThrownBy(() -> HostConfigParser.parse(Map.of(), Map.of("DATASTORE_TYPE", "etcdv3"), PLUGINS))
                 .isInstanceOf(FatalConfigException.class)
-                .hasMessageContaining("DATASTORE_TYPE");
+                .hasMessageContaining("ETCD_ENDPOINTS");
+    }
+
+    @Test
+    void unknownDatastoreIsFatal() {
+        assertThatThrownBy(() -> HostConfigParser.parse(Map.of(), Map.of("DATASTORE_TYPE", "consul"), PLUGINS))
+                .isInstanceOf(FatalConfigException.class)
+                .hasMessageContaining("DATASTORE_TYPE")
+                .hasMessageContaining("kubernetes, etcdv3");
+    }
+
+    @Test
+    void etcdDatastoreReportsItsVariables() throws Exception {
+        Map<String, String> env = Map.of("DATASTORE_TYPE", "etcdv3", "ETCD_ENDPOINTS", "https://10.0.0.1:2379",
+                "ETCD_CA_CERT_FILE", "/calico-secrets/etcd-ca", "ETCD_CERT_FILE", "/calico-secrets/etcd-cert",
+                "ETCD_KEY_FILE", "/calico-secrets/etcd-key");
+        assertThat(HostConfigParser.parse(Map.of(), env, PLUGINS).environmentUsed()).isEqualTo(env);
+        EtcdSettings etcd = EtcdSettings.fromEnvironment(env).orElseThrow();
+        assertThat(etcd.endpoints()).containsExactly(java.net.URI.create("https://10.0.0.1:2379"));
+        assertThat(etcd.tls()).isTrue();
+        assertThat(etcd.keyFile()).contains(java.nio.file.Path.of("/calico-secrets/etcd-key"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "10.0.0.1:2379|||ETCD_ENDPOINTS|is not a URL",
+            "ftp://10.0.0.1:2379|||ETCD_ENDPOINTS|not an etcd endpoint",
+            "https://10.0.0.1:2379,http://10.0.0.2:2379|||ETCD_ENDPOINTS|mixes",
+            "https://10.0.0.1:2379|/certs/cert||ETCD_KEY_FILE|together with ETCD_CERT_FILE",
+            "https://10.0.0.1:2379|certs/cert|certs/key|ETCD_CERT_FILE|absolute",
+            "http://10.0.0.1:2379|/certs/cert|/certs/key|ETCD_ENDPOINTS|use https://"})
+    void badEtcdVariablesAreFatalAndNamed(String endpoints, String cert, String key, String variable, String problem) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("DATASTORE_TYPE", "etcdv3", "ETCD_ENDPOINTS", endpoints));
+        if (cert != null) {
+            env.put("ETCD_CERT_FILE", cert);
+        }
+        if (key != null) {
+            env.put("ETCD_KEY_FILE", key);
+        }
+        assertThatThrownBy(() -> EtcdSettings.fromEnvironment(env))
+                .isInstanceOf(FatalConfigException.class)
+                .hasMessageContaining(variable)
+                .hasMessageContaining(problem);
+    }
+
+    @Test
+    void kubernetesDatastoreHasNoEtcd() throws Exception {
+        assertThat(EtcdSettings.fromEnvironment(Map.of("DATASTORE_TYPE", "kubernetes"))).isEmpty();
+        assertThat(EtcdSettings.fromEnvironment(Map.of())).isEmpty();
     }
 
     @ParameterizedTest
