@@ -2,11 +2,10 @@ package dev.calicorr.routereflector.apply;
 
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.Responses;
+import dev.calicorr.routereflector.datastore.CalicoStore;
 import dev.calicorr.routereflector.kube.BgpPeer;
-import dev.calicorr.routereflector.kube.BgpPeerList;
 import io.kubernetes.client.extended.event.EventType;
 import io.kubernetes.client.extended.event.legacy.EventRecorder;
-import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.time.Duration;
 import java.util.Collection;
@@ -25,12 +24,12 @@ import org.slf4j.LoggerFactory;
 public final class LegacyPeers {
     private static final Logger log = LoggerFactory.getLogger(LegacyPeers.class);
 
-    private final GenericKubernetesApi<BgpPeer, BgpPeerList> api;
+    private final CalicoStore<BgpPeer> api;
     private final EventRecorder events;
     private final boolean dryRun;
     private final Set<String> reported = new HashSet<>();
 
-    public LegacyPeers(GenericKubernetesApi<BgpPeer, BgpPeerList> api, EventRecorder events, boolean dryRun) {
+    public LegacyPeers(CalicoStore<BgpPeer> api, EventRecorder events, boolean dryRun) {
         this.api = api;
         this.events = events;
         this.dryRun = dryRun;

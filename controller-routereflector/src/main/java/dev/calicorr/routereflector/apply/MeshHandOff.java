@@ -7,22 +7,19 @@ import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.Responses;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.datastore.CalicoStore;
 import dev.calicorr.routereflector.kube.BgpConfiguration;
-import dev.calicorr.routereflector.kube.BgpConfigurationList;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.SessionFacts;
 import dev.calicorr.routereflector.plan.Plan;
-import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.extended.event.EventType;
 import io.kubernetes.client.extended.event.legacy.EventRecorder;
 import io.kubernetes.client.informer.cache.Indexer;
-import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
-import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,7 +51,7 @@ final class MeshHandOff {
     private static final int LISTED = 3;
 
     private final Indexer<BgpConfiguration> cache;
-    private final GenericKubernetesApi<BgpConfiguration, BgpConfigurationList> api;
+    private final CalicoStore<BgpConfiguration> api;
     private final EventRecorder events;
     private final RouteReflectorMetrics metrics;
     private final boolean dryRun;
@@ -75,17 +72,13 @@ final class MeshHandOff {
         }
     }
 
-    MeshHandOff(Indexer<BgpConfiguration> cache, ApiClient client, EventRecorder events, RouteReflectorMetrics metrics,
-            boolean dryRun) {
+    MeshHandOff(Indexer<BgpConfiguration> cache, CalicoStore<BgpConfiguration> api, EventRecorder events,
+            RouteReflectorMetrics metrics, boolean dryRun) {
         this.cache = cache;
-        this.api = api(client);
+        this.api = api;
         this.events = events;
         this.metrics = metrics;
         this.dryRun = dryRun;
-    }
-
-    static GenericKubernetesApi<BgpConfiguration, BgpConfigurationList> api(ApiClient client) {
-        return CalicoApi.api(BgpConfiguration.class, BgpConfigurationList.class, BgpConfiguration.PLURAL, client);
     }
 
     /** The annotation that says we turned the mesh off, and what it was before; null when we did not. */
@@ -226,8 +219,8 @@ final class MeshHandOff {
             metrics.write("bgpconfiguration", "create", response.isSuccess());
         } else {
             JsonObject patch = patch(current, before, new JsonPrimitive(false));
-            response = Responses.call("patching BGPConfiguration/default", () -> api.patch(BgpConfiguration.DEFAULT_NAME,
-                    V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(patch.toString())));
+            response = Responses.call("patching BGPConfiguration/default", () -> api.mergePatch(BgpConfiguration.DEFAULT_NAME,
+                    patch.toString()));
             metrics.write("bgpconfiguration", "patch", response.isSuccess());
         }
         if (!response.isSuccess()) {
@@ -246,8 +239,7 @@ final class MeshHandOff {
         String before = ours(current);
         JsonObject patch = patch(current, null, "true".equals(before) ? new JsonPrimitive(true) : JsonNull.INSTANCE);
         KubernetesApiResponse<BgpConfiguration> response = Responses.call("patching BGPConfiguration/default",
-                () -> api.patch(BgpConfiguration.DEFAULT_NAME, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
-                        new V1Patch(patch.toString())));
+                () -> api.mergePatch(BgpConfiguration.DEFAULT_NAME, patch.toString()));
         metrics.write("bgpconfiguration", "patch", response.isSuccess());
         if (!response.isSuccess()) {
             return refused(response, "turn the node-to-node mesh back on", current);

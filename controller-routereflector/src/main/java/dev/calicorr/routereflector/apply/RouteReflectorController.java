@@ -1,25 +1,25 @@
 package dev.calicorr.routereflector.apply;
 
-import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.plugin.ControllerContext;
 import dev.calicorr.core.plugin.ManagedController;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.kube.BgpConfiguration;
+import dev.calicorr.routereflector.datastore.Datastore;
+import dev.calicorr.routereflector.datastore.EtcdDatastore;
+import dev.calicorr.routereflector.datastore.KddDatastore;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.BgpPeerList;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
+import io.kubernetes.client.extended.controller.builder.DefaultControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Request;
 import io.kubernetes.client.extended.controller.reconciler.Result;
 import io.kubernetes.client.extended.workqueue.DefaultRateLimitingQueue;
 import io.kubernetes.client.extended.workqueue.RateLimitingQueue;
 import io.kubernetes.client.extended.workqueue.ratelimiter.ItemExponentialFailureRateLimiter;
-import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Node;
-import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,8 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires the route reflector controller: informers on Nodes and BGPPeers (registered with the
- * host's one factory), one work queue whose single key every event maps to, and the reconciler.
+ * Wires the route reflector controller: the datastore chosen at start (Kubernetes, or Calico's
+ * etcdv3 where the context names an etcd) with its caches of Nodes, BGPPeers and BGPConfigurations,
+ * one work queue whose single key every change maps to, and the reconciler.
  */
 public final class RouteReflectorController implements ManagedController<RouteReflectorConfig> {
     private static final Logger log = LoggerFactory.getLogger(RouteReflectorController.class);
@@ -41,6 +42,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
             new ItemExponentialFailureRateLimiter<>(Duration.ofMillis(200), Duration.ofSeconds(30));
     private final Controller controller;
     private final RouteReflectorReconciler reconciler;
+    private final Datastore datastore;
 
     public RouteReflectorController(ControllerContext context, RouteReflectorConfig initial) {
         this(context, initial, Clock.systemUTC());
@@ -50,47 +52,33 @@ public final class RouteReflectorController implements ManagedController<RouteRe
     RouteReflectorController(ControllerContext context, RouteReflectorConfig initial, Clock clock) {
         this.config = new AtomicReference<>(initial);
         warnAboutConfig(initial);
-        SharedIndexInformer<V1Node> nodeInformer = context.informer(
-                client -> new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client),
-                V1Node.class, Duration.ZERO, NodeFactsReader::slim);
-        SharedIndexInformer<BgpPeer> peerInformer = context.informer(RouteReflectorController::peers, BgpPeer.class,
-                Duration.ZERO, null);
-        // BGPConfiguration: one or two objects in a cluster; only `default` matters (the mesh)
-        SharedIndexInformer<BgpConfiguration> bgpConfigInformer = context.informer(MeshHandOff::api,
-                BgpConfiguration.class, Duration.ZERO, null);
+        datastore = context.etcd().<Datastore>map(etcd -> new EtcdDatastore(context, etcd))
+                .orElseGet(() -> new KddDatastore(context));
+        datastore.reflectorLabel(initial.routeReflectorLabelKey());
         RouteReflectorMetrics metrics = new RouteReflectorMetrics(context.metrics());
-        GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
         queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(), backoff);
         // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
-        SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY));
-        reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
-                new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics,
-                        new PeerNames(peerInformer.getIndexer())), context.events(), metrics,
-                new LegacyPeers(peerApi, context.events(), context.dryRun()),
+        SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY),
+                datastore.sessionReportsInKubernetes());
+        reconciler = new RouteReflectorReconciler(datastore.nodes(), datastore.peers(), config::get,
+                new StepExecutor(datastore.nodeWrites(), datastore.peerWrites(), context.dryRun(), metrics,
+                        new PeerNames(datastore.peers())), context.events(), metrics,
+                new LegacyPeers(datastore.peerWrites(), context.events(), context.dryRun()),
                 new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
-                new MeshHandOff(bgpConfigInformer.getIndexer(), context.apiClient(), context.events(), metrics,
-                        context.dryRun()),
+                new MeshHandOff(datastore.bgpConfigurations(), datastore.bgpConfigurationWrites(), context.events(),
+                        metrics, context.dryRun()),
                 context.dryRun(), clock, context::mayWrite);
-        controller = ControllerBuilder.defaultBuilder(context.informerFactory())
+        DefaultControllerBuilder builder = ControllerBuilder.defaultBuilder(context.informerFactory())
                 .withName("routereflector")
                 .withWorkQueue(queue)
                 .watch(q -> ControllerBuilder.controllerWatchBuilder(V1Node.class, q)
                         .withWorkQueueKeyFunc(node -> RouteReflectorReconciler.KEY)
                         .withOnUpdateFilter((before, after) ->
                                 !NodeFactsReader.read(before).equals(NodeFactsReader.read(after)))
-                        .build())
-                .watch(q -> ControllerBuilder.controllerWatchBuilder(BgpPeer.class, q)
-                        .withWorkQueueKeyFunc(peer -> RouteReflectorReconciler.KEY)
-                        .build())
-                .watch(q -> ControllerBuilder.controllerWatchBuilder(BgpConfiguration.class, q)
-                        .withWorkQueueKeyFunc(configuration -> RouteReflectorReconciler.KEY)
-                        .withOnAddFilter(MeshHandOffFilter::isDefault)
-                        .withOnUpdateFilter((before, after) -> MeshHandOffFilter.isDefault(after))
-                        .withOnDeleteFilter((configuration, unknown) -> MeshHandOffFilter.isDefault(configuration))
-                        .build())
+                        .build());
+        controller = datastore.watch(builder, RouteReflectorReconciler.KEY, () -> queue.add(RouteReflectorReconciler.KEY))
                 .withReconciler(this::reconcile)
-                .withReadyFunc(() -> nodeInformer.hasSynced() && peerInformer.hasSynced()
-                        && bgpConfigInformer.hasSynced())
+                .withReadyFunc(datastore::hasSynced)
                 .withWorkerCount(1)
                 .build();
     }
@@ -115,7 +103,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
     }
 
     static GenericKubernetesApi<BgpPeer, BgpPeerList> peers(ApiClient client) {
-        return CalicoApi.api(BgpPeer.class, BgpPeerList.class, BgpPeer.PLURAL, client);
+        return KddDatastore.peerApi(client);
     }
 
     /** Test seam: see {@link RouteReflectorReconciler.StepHook}. */
@@ -132,11 +120,13 @@ public final class RouteReflectorController implements ManagedController<RouteRe
     @Override
     public void shutdown() {
         controller.shutdown();
+        datastore.close();
     }
 
     @Override
     public void configChanged(RouteReflectorConfig next) {
         warnAboutConfig(next);
+        datastore.reflectorLabel(next.routeReflectorLabelKey());
         config.set(next);
         reconciler.setDisabled(false);
         queue.add(RouteReflectorReconciler.KEY);
@@ -147,13 +137,6 @@ public final class RouteReflectorController implements ManagedController<RouteRe
     public void disabled() {
         reconciler.setDisabled(true);
         queue.add(RouteReflectorReconciler.KEY);
-    }
-
-    /** Only {@code BGPConfiguration/default} matters to the controller. */
-    private static final class MeshHandOffFilter {
-        static boolean isDefault(BgpConfiguration configuration) {
-            return BgpConfiguration.DEFAULT_NAME.equals(configuration.getMetadata().getName());
-        }
     }
 
     private static void warnAboutConfig(RouteReflectorConfig config) {

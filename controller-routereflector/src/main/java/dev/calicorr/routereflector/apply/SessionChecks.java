@@ -69,6 +69,7 @@ final class SessionChecks {
     private final Runnable wake;
     private volatile SharedIndexInformer<CalicoNodeStatus> informer;
     private volatile Boolean installed;
+    private final boolean inKubernetes;
     private Instant nextCheck = Instant.EPOCH;
     /** Leader-local memory: per RR, its sessions that are not Established, since when we see them so. */
     private final Map<String, Map<String, Down>> down = new HashMap<>();
@@ -147,12 +148,23 @@ final class SessionChecks {
         static final Peers NONE = new Peers(Map.of(), Map.of(), Set.of());
     }
 
-    SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake) {
+    /**
+     * @param inKubernetes whether calico-node's reports are CalicoNodeStatus objects of the
+     *                     Kubernetes API; where they are not (the etcdv3 datastore), the checks are off
+     */
+    SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake, boolean inKubernetes) {
         this.context = context;
         this.api = api(context.apiClient());
         this.events = context.events();
         this.metrics = metrics;
         this.wake = wake;
+        this.inKubernetes = inKubernetes;
+        if (!inKubernetes) {
+            installed = false;
+            log.info("BGP session checks are off: in the etcdv3 datastore calico-node's CalicoNodeStatus reports are "
+                    + "not read yet; route reflectors are handed over after removalDelay and sessionSettleDelay alone");
+            return;
+        }
         installed = probe();
         if (Boolean.TRUE.equals(installed)) {
             register();
@@ -258,6 +270,9 @@ final class SessionChecks {
 
     /** Whether the CRD is (still) there: looked up at most every 30 s, and at once after a 404. */
     private boolean checkInstalled(Instant now) {
+        if (!inKubernetes) {
+            return false;
+        }
         if (now.isBefore(nextCheck) && installed != null) {
             return installed;
         }

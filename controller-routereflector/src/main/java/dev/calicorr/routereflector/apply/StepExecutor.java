@@ -6,6 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.Responses;
+import dev.calicorr.routereflector.datastore.CalicoStore;
+import dev.calicorr.routereflector.datastore.KddDatastore;
+import dev.calicorr.routereflector.datastore.KddStore;
+import dev.calicorr.routereflector.datastore.NodeWrites;
 import dev.calicorr.routereflector.kube.CalicoLabels;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.kube.BgpPeerList;
@@ -14,10 +18,9 @@ import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.PeerFacts;
 import dev.calicorr.routereflector.plan.Step;
 import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Node;
-import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
@@ -41,8 +44,8 @@ public final class StepExecutor {
      */
     public static final String APPLIED_SPEC_ANNOTATION = Names.CONTROLLER_NAME + "/applied-spec";
 
-    private final GenericKubernetesApi<V1Node, V1NodeList> nodes;
-    private final GenericKubernetesApi<BgpPeer, BgpPeerList> peers;
+    private final NodeWrites nodes;
+    private final CalicoStore<BgpPeer> peers;
     private final Gson gson;
     private final boolean dryRun;
     private final RouteReflectorMetrics metrics;
@@ -51,14 +54,14 @@ public final class StepExecutor {
     /** An executor for peers that all have their planned names (tools and tests that write a plan once). */
     public StepExecutor(ApiClient client, GenericKubernetesApi<BgpPeer, BgpPeerList> peers, boolean dryRun,
             RouteReflectorMetrics metrics) {
-        this(client, peers, dryRun, metrics, new PeerNames(null));
+        this(KddDatastore.nodeWrites(client), new KddStore<>(peers), dryRun, metrics, new PeerNames(null));
     }
 
-    StepExecutor(ApiClient client, GenericKubernetesApi<BgpPeer, BgpPeerList> peers, boolean dryRun,
-            RouteReflectorMetrics metrics, PeerNames names) {
-        this.nodes = new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client);
+    StepExecutor(NodeWrites nodes, CalicoStore<BgpPeer> peers, boolean dryRun, RouteReflectorMetrics metrics,
+            PeerNames names) {
+        this.nodes = nodes;
         this.peers = peers;
-        this.gson = client.getJSON().getGson();
+        this.gson = new JSON().getGson();
         this.dryRun = dryRun;
         this.metrics = metrics;
         this.names = names;
@@ -132,7 +135,7 @@ public final class StepExecutor {
         patch.add("metadata", metadata);
         String body = patch.toString();
         KubernetesApiResponse<V1Node> response = Responses.callRetrying("patching node " + step.node(),
-                () -> nodes.patch(step.node(), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
+                () -> nodes.mergePatch(step.node(), body));
         metrics.write("node", "patch", response.isSuccess());
         if (response.getHttpStatusCode() == 404) {
             throw new NodeGoneException(step.node()); // deleted since the plan was made
@@ -197,7 +200,7 @@ public final class StepExecutor {
                                 appliedSpec(peer.nodeSelector(), peer.peerSelector()))),
                 "spec", Map.of("nodeSelector", peer.nodeSelector(), "peerSelector", peer.peerSelector())));
         KubernetesApiResponse<BgpPeer> response = Responses.callRetrying("patching BGPPeer " + name,
-                () -> peers.patch(name, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
+                () -> peers.mergePatch(name, body));
         metrics.write("bgppeer", "patch", response.isSuccess());
         return check(response, "patch BGPPeer " + name);
     }

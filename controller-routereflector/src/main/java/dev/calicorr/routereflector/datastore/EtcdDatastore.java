@@ -1,0 +1,151 @@
+package dev.calicorr.routereflector.datastore;
+
+import dev.calicorr.core.config.EtcdSettings;
+import dev.calicorr.core.plugin.ControllerContext;
+import dev.calicorr.routereflector.kube.BgpConfiguration;
+import dev.calicorr.routereflector.kube.BgpPeer;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.kubernetes.client.extended.controller.builder.DefaultControllerBuilder;
+import io.kubernetes.client.extended.controller.reconciler.Request;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.informer.cache.Indexer;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calico's etcdv3 datastore ({@code DATASTORE_TYPE=etcdv3}): Calico Nodes, BGPPeers and
+ * BGPConfigurations are read from and written to etcd in libcalico-go's v3 layout, each kind listed
+ * and then watched from the listed revision; Kubernetes Nodes still come from the Kubernetes API.
+ */
+public final class EtcdDatastore implements Datastore {
+    private static final Logger log = LoggerFactory.getLogger(EtcdDatastore.class);
+
+    private final EtcdSettings settings;
+    private final Client client;
+    private final ScheduledExecutorService scheduler;
+    private final SharedIndexInformer<V1Node> kubernetesNodes;
+    private final EtcdNodes nodes;
+    private final EtcdResources<BgpPeer> peers;
+    private final EtcdResources<BgpConfiguration> bgpConfigurations;
+    private final List<EtcdWatch> watches;
+    private volatile Runnable wake = () -> { };
+
+    public EtcdDatastore(ControllerContext context, EtcdSettings settings) {
+        this.settings = settings;
+        this.client = client(settings);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "etcd-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        EtcdKv kv = new EtcdKv(client);
+        kubernetesNodes = KddDatastore.nodeInformer(context);
+        nodes = new EtcdNodes(kv, kubernetesNodes, this::changed);
+        peers = new EtcdResources<>(kv, BgpPeer.class, BgpPeer.PLURAL);
+        bgpConfigurations = new EtcdResources<>(kv, BgpConfiguration.class, BgpConfiguration.PLURAL);
+        watches = List.of(new EtcdWatch(client, nodes.prefix(), nodes, this::changed, scheduler),
+                new EtcdWatch(client, peers.prefix(), peers, this::changed, scheduler),
+                new EtcdWatch(client, bgpConfigurations.prefix(), bgpConfigurations, this::changed, scheduler));
+        watches.forEach(EtcdWatch::start);
+        log.info("datastore etcdv3 at {}: Calico Nodes, BGPPeers and BGPConfigurations under {}; Kubernetes Nodes "
+                + "from the Kubernetes API", settings.endpoints(), EtcdKeys.ROOT);
+    }
+
+    /** A jetcd client with the TLS of Calico's variables: the CA, and the client certificate where set. */
+    static Client client(EtcdSettings settings) {
+        ClientBuilder builder = Client.builder().endpoints(settings.endpoints().toArray(URI[]::new))
+                .connectTimeout(Duration.ofSeconds(10));
+        if (settings.tls()) {
+            try {
+                builder.sslContext(ssl -> {
+                    settings.caCertFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
+                    if (settings.certFile().isPresent()) {
+                        ssl.keyManager(settings.certFile().get().toFile(), settings.keyFile().orElseThrow().toFile());
+                    }
+                });
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new IllegalStateException("cannot use the etcd TLS files " + settings.caCertFile().orElse(null)
+                        + ", " + settings.certFile().orElse(null) + ", " + settings.keyFile().orElse(null) + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return builder.build();
+    }
+
+    private void changed() {
+        wake.run();
+    }
+
+    @Override
+    public Indexer<V1Node> nodes() {
+        return nodes.cache();
+    }
+
+    @Override
+    public Indexer<BgpPeer> peers() {
+        return peers.cache();
+    }
+
+    @Override
+    public Indexer<BgpConfiguration> bgpConfigurations() {
+        return bgpConfigurations.cache();
+    }
+
+    @Override
+    public NodeWrites nodeWrites() {
+        return nodes;
+    }
+
+    @Override
+    public void reflectorLabel(String key) {
+        nodes.reflectorLabel(key);
+    }
+
+    @Override
+    public CalicoStore<BgpPeer> peerWrites() {
+        return peers;
+    }
+
+    @Override
+    public CalicoStore<BgpConfiguration> bgpConfigurationWrites() {
+        return bgpConfigurations;
+    }
+
+    /** CalicoNodeStatus lives in etcd here; reading it from there is not built yet. */
+    @Override
+    public boolean sessionReportsInKubernetes() {
+        return false;
+    }
+
+    @Override
+    public DefaultControllerBuilder watch(DefaultControllerBuilder builder, Request key, Runnable wake) {
+        this.wake = wake;
+        return builder;
+    }
+
+    @Override
+    public boolean hasSynced() {
+        return kubernetesNodes.hasSynced() && watches.stream().allMatch(EtcdWatch::hasSynced);
+    }
+
+    @Override
+    public String describe() {
+        return "etcdv3 " + settings.endpoints();
+    }
+
+    @Override
+    public void close() {
+        watches.forEach(EtcdWatch::close);
+        scheduler.shutdownNow();
+        client.close();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.calicorr.routereflector.datastore;
+
+/**
+ * libcalico-go's etcdv3 layout (lib/backend/model/resource.go): a cluster-scoped v3 resource is
+ * stored under {@code /calico/resources/v3/projectcalico.org/<plural>/<name>}; its value is the
+ * resource's JSON with {@code apiVersion: projectcalico.org/v3}, without {@code resourceVersion}
+ * (the key's mod revision is the resource version).
+ */
+final class EtcdKeys {
+    static final String ROOT = "/calico/resources/v3/projectcalico.org/";
+    static final String API_VERSION = "projectcalico.org/v3";
+    static final String NODES = "nodes";
+
+    private EtcdKeys() {
+    }
+
+    /** The prefix of every object of a kind, with its trailing slash. */
+    static String prefix(String plural) {
+        return ROOT + plural + "/";
+    }
+
+    static String key(String plural, String name) {
+        return prefix(plural) + name;
+    }
+}

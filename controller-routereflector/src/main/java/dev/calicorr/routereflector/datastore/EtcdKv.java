@@ -1,0 +1,178 @@
+package dev.calicorr.routereflector.datastore;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.kubernetes.client.common.KubernetesType;
+import io.kubernetes.client.openapi.models.V1Status;
+import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+
+/**
+ * Reads and conditional writes of single keys, as libcalico-go's etcdv3 backend does them: a
+ * create succeeds only while the key has no version, an update or delete only while the key's mod
+ * revision is the one read (a transaction, never a blind put). Answers as Kubernetes API responses.
+ */
+final class EtcdKv {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** Read-modify-write rounds before a key that keeps changing under us counts as a conflict. */
+    private static final int ATTEMPTS = 5;
+
+    private final Client client;
+
+    EtcdKv(Client client) {
+        this.client = client;
+    }
+
+    /** etcd did not answer (down, unreachable, timed out). */
+    static final class UnavailableException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A stored value: its JSON and mod revision. */
+    record Stored(JsonObject json, long modRevision) {
+        static Stored of(KeyValue kv) {
+            JsonElement parsed = JsonParser.parseString(kv.getValue().toString(StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            return new Stored(parsed.getAsJsonObject(), kv.getModRevision());
+        }
+    }
+
+    /** How a written value becomes the caller's object. */
+    interface Decoder<T> {
+        T decode(JsonObject json, long modRevision);
+    }
+
+    static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    Optional<KeyValue> get(String key) throws UnavailableException {
+        GetResponse response = await(client.getKVClient().get(bytes(key)), "reading " + key);
+        return response.getKvs().stream().findFirst();
+    }
+
+    GetResponse list(String prefix) throws UnavailableException {
+        return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()),
+                "listing " + prefix);
+    }
+
+    /** Puts {@code json} only while the key does not exist; 409 when it does. */
+    <T extends KubernetesType> KubernetesApiResponse<T> create(String key, JsonObject json, Decoder<T> decoder) {
+        try {
+            TxnResponse txn = await(client.getKVClient().txn()
+                    .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
+                    .Then(Op.put(bytes(key), bytes(json.toString()), PutOption.DEFAULT))
+                    .commit(), "creating " + key);
+            if (!txn.isSucceeded()) {
+                return failure(409, "AlreadyExists", key + " exists");
+            }
+            return new KubernetesApiResponse<>(decoder.decode(json, txn.getHeader().getRevision()));
+        } catch (UnavailableException e) {
+            return unavailable(e);
+        }
+    }
+
+    /**
+     * Reads the key, changes its value and writes it back only while its mod revision is the one
+     * read; a value changed meanwhile is read again and changed again. 404 when there is none.
+     */
+    <T extends KubernetesType> KubernetesApiResponse<T> update(String key, UnaryOperator<JsonObject> change,
+            Decoder<T> decoder) {
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Optional<KeyValue> current = get(key);
+                if (current.isEmpty()) {
+                    return failure(404, "NotFound", key + " does not exist");
+                }
+                Stored stored;
+                try {
+                    stored = Stored.of(current.get());
+                } catch (RuntimeException e) {
+                    return failure(422, "Invalid", key + " holds no JSON object; left as it is: " + e.getMessage());
+                }
+                JsonObject changed = change.apply(stored.json().deepCopy());
+                TxnResponse txn = await(client.getKVClient().txn()
+                        .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(stored.modRevision())))
+                        .Then(Op.put(bytes(key), bytes(changed.toString()), PutOption.DEFAULT))
+                        .commit(), "updating " + key);
+                if (txn.isSucceeded()) {
+                    return new KubernetesApiResponse<>(decoder.decode(changed, txn.getHeader().getRevision()));
+                }
+            }
+            return failure(409, "Conflict", key + " changed under each of " + ATTEMPTS + " writes");
+        } catch (UnavailableException e) {
+            return unavailable(e);
+        }
+    }
+
+    /** Deletes the key as it is now (conditional on its mod revision); 404 when there is none. */
+    <T extends KubernetesType> KubernetesApiResponse<T> delete(String key) {
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Optional<KeyValue> current = get(key);
+                if (current.isEmpty()) {
+                    return failure(404, "NotFound", key + " does not exist");
+                }
+                TxnResponse txn = await(client.getKVClient().txn()
+                        .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
+                        .Then(Op.delete(bytes(key), DeleteOption.DEFAULT))
+                        .commit(), "deleting " + key);
+                if (txn.isSucceeded()) {
+                    T gone = null; // as client-java answers a delete: success, no object needed
+                    return new KubernetesApiResponse<>(gone);
+                }
+            }
+            return failure(409, "Conflict", key + " changed under each of " + ATTEMPTS + " deletes");
+        } catch (UnavailableException e) {
+            return unavailable(e);
+        }
+    }
+
+    static <T> T await(CompletableFuture<T> future, String what) throws UnavailableException {
+        try {
+            return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new UnavailableException("etcd: " + what + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new UnavailableException("etcd: " + what + ": no answer within " + TIMEOUT.toSeconds() + "s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("etcd: " + what + ": interrupted", e);
+        }
+    }
+
+    static <T extends KubernetesType> KubernetesApiResponse<T> failure(int code, String reason, String message) {
+        return new KubernetesApiResponse<>(new V1Status().code(code).reason(reason).message(message), code);
+    }
+
+    /** 503: the caller retries, then backs off as after an API outage. */
+    private static <T extends KubernetesType> KubernetesApiResponse<T> unavailable(UnavailableException e) {
+        return failure(503, "ServiceUnavailable", e.getMessage());
+    }
+}

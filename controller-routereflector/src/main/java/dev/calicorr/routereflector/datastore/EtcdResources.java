@@ -1,0 +1,181 @@
+package dev.calicorr.routereflector.datastore;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.etcd.jetcd.KeyValue;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.cache.Cache;
+import io.kubernetes.client.informer.cache.Indexer;
+import io.kubernetes.client.openapi.JSON;
+import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One kind of cluster-scoped Calico resource in etcd: a cache kept by an {@link EtcdWatch} of its
+ * prefix, and its conditional writes. Values are stored as libcalico-go stores them (see
+ * {@link EtcdKeys}); a create adds the {@code uid} and {@code creationTimestamp} libcalico-go's
+ * client adds. A value that does not decode is skipped with one warning and never overwritten.
+ */
+final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>, EtcdWatch.Sink {
+    private static final Logger log = LoggerFactory.getLogger(EtcdResources.class);
+    static final Gson GSON = new JSON().getGson();
+
+    private final EtcdKv kv;
+    private final Class<T> type;
+    private final String plural;
+    private final Cache<T> cache = new Cache<>();
+    private final Set<String> undecodable = new HashSet<>();
+
+    EtcdResources(EtcdKv kv, Class<T> type, String plural) {
+        this.kv = kv;
+        this.type = type;
+        this.plural = plural;
+    }
+
+    String prefix() {
+        return EtcdKeys.prefix(plural);
+    }
+
+    Indexer<T> cache() {
+        return cache;
+    }
+
+    /** The stored JSON as our type, with the key's mod revision as its resource version. */
+    T decode(JsonObject json, long modRevision) {
+        T object = GSON.fromJson(json, type);
+        object.getMetadata().setResourceVersion(Long.toString(modRevision));
+        return object;
+    }
+
+    /** Our object as libcalico-go stores it: v3 apiVersion, no resourceVersion, a uid and creation time. */
+    static JsonObject encode(KubernetesObject object) {
+        JsonObject json = GSON.toJsonTree(object).getAsJsonObject();
+        json.addProperty("apiVersion", EtcdKeys.API_VERSION);
+        JsonObject metadata = json.getAsJsonObject("metadata");
+        metadata.remove("resourceVersion");
+        if (!metadata.has("uid")) {
+            metadata.addProperty("uid", UUID.randomUUID().toString());
+        }
+        if (!metadata.has("creationTimestamp")) {
+            metadata.addProperty("creationTimestamp", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
+                    .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        }
+        return json;
+    }
+
+    /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
+    static JsonElement mergePatch(JsonElement target, JsonElement patch) {
+        if (!patch.isJsonObject()) {
+            return patch;
+        }
+        JsonObject result = target != null && target.isJsonObject() ? target.getAsJsonObject().deepCopy() : new JsonObject();
+        for (Map.Entry<String, JsonElement> entry : patch.getAsJsonObject().entrySet()) {
+            if (entry.getValue().isJsonNull()) {
+                result.remove(entry.getKey());
+            } else {
+                result.add(entry.getKey(), mergePatch(result.get(entry.getKey()), entry.getValue()));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public KubernetesApiResponse<T> get(String name) {
+        try {
+            return kv.get(EtcdKeys.key(plural, name))
+                    .map(found -> {
+                        EtcdKv.Stored stored = EtcdKv.Stored.of(found);
+                        return new KubernetesApiResponse<>(decode(stored.json(), stored.modRevision()));
+                    })
+                    .orElseGet(() -> EtcdKv.failure(404, "NotFound", plural + "/" + name + " does not exist"));
+        } catch (EtcdKv.UnavailableException e) {
+            return EtcdKv.failure(503, "ServiceUnavailable", e.getMessage());
+        }
+    }
+
+    @Override
+    public KubernetesApiResponse<T> create(T object) {
+        return kv.create(EtcdKeys.key(plural, object.getMetadata().getName()), encode(object), this::decode);
+    }
+
+    @Override
+    public KubernetesApiResponse<T> mergePatch(String name, String patch) {
+        JsonElement parsed = com.google.gson.JsonParser.parseString(patch);
+        return kv.update(EtcdKeys.key(plural, name), json -> {
+            JsonObject merged = mergePatch(json, parsed).getAsJsonObject();
+            merged.getAsJsonObject("metadata").remove("resourceVersion");
+            return merged;
+        }, this::decode);
+    }
+
+    @Override
+    public KubernetesApiResponse<T> delete(String name) {
+        return kv.delete(EtcdKeys.key(plural, name));
+    }
+
+    @Override
+    public void replace(List<KeyValue> kvs) {
+        List<T> objects = new ArrayList<>();
+        for (KeyValue value : kvs) {
+            T object = read(value);
+            if (object != null) {
+                objects.add(object);
+            }
+        }
+        cache.replace(objects, "");
+    }
+
+    @Override
+    public void stored(KeyValue value) {
+        T object = read(value);
+        if (object == null) {
+            return;
+        }
+        if (cache.getByKey(object.getMetadata().getName()) == null) {
+            cache.add(object);
+        } else {
+            cache.update(object);
+        }
+    }
+
+    @Override
+    public void removed(String key) {
+        T cached = cache.getByKey(key.substring(prefix().length()));
+        if (cached != null) {
+            cache.delete(cached);
+        }
+        undecodable.remove(key);
+    }
+
+    private T read(KeyValue value) {
+        String key = value.getKey().toString(StandardCharsets.UTF_8);
+        try {
+            EtcdKv.Stored stored = EtcdKv.Stored.of(value);
+            T object = decode(stored.json(), stored.modRevision());
+            if (object.getMetadata() == null || !key.equals(EtcdKeys.key(plural, object.getMetadata().getName()))) {
+                throw new IllegalArgumentException("metadata.name does not match the key");
+            }
+            undecodable.remove(key);
+            return object;
+        } catch (RuntimeException e) {
+            if (undecodable.add(key)) {
+                log.warn("{} does not hold a Calico {} we can read ({}); it is skipped and left as it is", key, plural,
+                        e.getMessage());
+            }
+            return null;
+        }
+    }
+}

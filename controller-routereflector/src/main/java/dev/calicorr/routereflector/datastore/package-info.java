@@ -1,0 +1,9 @@
+/**
+ * Where Calico's resources are read and written: the Kubernetes datastore (CRDs, Nodes' labels and
+ * annotations; {@link dev.calicorr.routereflector.datastore.KddDatastore}) or Calico's etcdv3
+ * datastore ({@link dev.calicorr.routereflector.datastore.EtcdDatastore}: libcalico-go's v3 keys in
+ * etcd, watched from a known revision, written conditionally on the mod revision). The applier sees
+ * only {@link dev.calicorr.routereflector.datastore.Datastore}: caches of Nodes (as the planner reads
+ * them), BGPPeers and BGPConfigurations, and their writes.
+ */
+package dev.calicorr.routereflector.datastore;
