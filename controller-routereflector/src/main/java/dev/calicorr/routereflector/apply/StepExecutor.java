@@ -61,7 +61,7 @@ public final class StepExecutor {
             PeerNames names) {
         this.nodes = nodes;
         this.peers = peers;
-        this.gson = new JSON().getGson();
+        this.gson = JSON.getGson();
         this.dryRun = dryRun;
         this.metrics = metrics;
         this.names = names;

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>, EtcdWatch.Sink {
     private static final Logger log = LoggerFactory.getLogger(EtcdResources.class);
-    static final Gson GSON = new JSON().getGson();
+    static final Gson GSON = JSON.getGson();
 
     private final EtcdKv kv;
     private final Class<T> type;
