@@ -13,7 +13,9 @@ import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -107,6 +109,46 @@ class ManifestsIT {
         } finally {
             cp.installCrds();
         }
+    }
+
+    @Test
+    void theEtcdComponentSetsCalicosVariablesAndMountsTheClientCertificateReadOnly(ControlPlane cp) throws Exception {
+        Path dir = Files.createTempDirectory(cp.workDir(), "etcd-install");
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + dir.relativize(cp.repo().resolve("deploy"))
+                + "]\ncomponents: [" + dir.relativize(cp.repo().resolve("deploy/etcd")) + "]\n");
+        ProcessResult accepted = cp.kubectl("apply", "-k", dir.toString(), "--dry-run=server");
+        assertThat(accepted.exitCode()).as(accepted.stderr()).isZero();
+
+        JsonNode pod = only(rendered(cp, dir.toString()), "Deployment").at("/spec/template/spec");
+        JsonNode container = pod.at("/containers/0");
+        Map<String, JsonNode> env = new HashMap<>();
+        container.at("/env").forEach(e -> env.put(e.at("/name").asText(), e));
+        assertThat(env.get("DATASTORE_TYPE").at("/value").asText()).isEqualTo("etcdv3");
+        // the ConfigMap keys of Calico's own etcd manifests (calico-etcd.yaml)
+        assertThat(env.get("ETCD_ENDPOINTS").at("/valueFrom/configMapKeyRef/key").asText()).isEqualTo("etcd_endpoints");
+        assertThat(env.get("ETCD_CA_CERT_FILE").at("/valueFrom/configMapKeyRef/key").asText()).isEqualTo("etcd_ca");
+        assertThat(env.get("ETCD_CERT_FILE").at("/valueFrom/configMapKeyRef/key").asText()).isEqualTo("etcd_cert");
+        assertThat(env.get("ETCD_KEY_FILE").at("/valueFrom/configMapKeyRef/key").asText()).isEqualTo("etcd_key");
+        assertThat(env).containsKeys("ENABLED_CONTROLLERS", "POD_NAME");
+        JsonNode mount = null;
+        for (JsonNode m : container.at("/volumeMounts")) {
+            if (m.at("/name").asText().equals("etcd-certs")) {
+                mount = m;
+            }
+        }
+        assertThat(mount).isNotNull();
+        assertThat(mount.at("/mountPath").asText()).isEqualTo("/calico-secrets");
+        assertThat(mount.at("/readOnly").asBoolean()).isTrue();
+        JsonNode secret = null;
+        for (JsonNode v : pod.at("/volumes")) {
+            if (v.at("/name").asText().equals("etcd-certs")) {
+                secret = v.at("/secret");
+            }
+        }
+        assertThat(secret.at("/secretName").asText()).isEqualTo("calico-etcd-secrets");
+        assertThat(secret.at("/defaultMode").asInt()).isEqualTo(0440);
+        // the group that may read the files is the container's (it runs as 65534:65534, non-root)
+        assertThat(pod.at("/securityContext/fsGroup").asInt()).isEqualTo(pod.at("/securityContext/runAsGroup").asInt());
     }
 
     private static JsonNode storedControllers(ControlPlane cp) throws Exception {
