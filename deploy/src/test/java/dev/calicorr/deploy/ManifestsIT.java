@@ -113,13 +113,17 @@ class ManifestsIT {
 
     @Test
     void theEtcdComponentSetsCalicosVariablesAndMountsTheClientCertificateReadOnly(ControlPlane cp) throws Exception {
-        Path dir = Files.createTempDirectory(cp.workDir(), "etcd-install");
+        // outside deploy/ (the control plane's work dir is below it): kustomize refuses a root inside the one it includes
+        Path dir = Files.createTempDirectory("etcd-install");
         Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + dir.relativize(cp.repo().resolve("deploy"))
                 + "]\ncomponents: [" + dir.relativize(cp.repo().resolve("deploy/etcd")) + "]\n");
         ProcessResult accepted = cp.kubectl("apply", "-k", dir.toString(), "--dry-run=server");
+        List<JsonNode> docs = rendered(cp, dir.toString());
+        Files.delete(dir.resolve("kustomization.yaml"));
+        Files.delete(dir);
         assertThat(accepted.exitCode()).as(accepted.stderr()).isZero();
 
-        JsonNode pod = only(rendered(cp, dir.toString()), "Deployment").at("/spec/template/spec");
+        JsonNode pod = only(docs, "Deployment").at("/spec/template/spec");
         JsonNode container = pod.at("/containers/0");
         Map<String, JsonNode> env = new HashMap<>();
         container.at("/env").forEach(e -> env.put(e.at("/name").asText(), e));

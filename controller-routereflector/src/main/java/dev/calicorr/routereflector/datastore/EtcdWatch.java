@@ -11,6 +11,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -42,10 +43,16 @@ final class EtcdWatch {
     private final String prefix;
     private final Sink sink;
     private final Runnable changed;
+    /**
+     * The one thread that lists, (re)starts the watch and feeds the sink: calls from jetcd's threads
+     * are handed to it, so the sink needs no lock and no jetcd call is made while holding one.
+     */
     private final ScheduledExecutorService scheduler;
     private volatile boolean synced;
     private volatile boolean closed;
+    /** The current watch, and its number: callbacks of a watch that was replaced are dropped. Scheduler thread only. */
     private Watch.Watcher watcher;
+    private long generation;
     private Duration retry = FIRST_RETRY;
 
     EtcdWatch(Client client, String prefix, Sink sink, Runnable changed, ScheduledExecutorService scheduler) {
@@ -65,7 +72,7 @@ final class EtcdWatch {
         return synced;
     }
 
-    private synchronized void listAndWatch() {
+    private void listAndWatch() {
         if (closed) {
             return;
         }
@@ -83,16 +90,43 @@ final class EtcdWatch {
         sink.replace(list.getKvs());
         synced = true;
         changed.run();
-        if (watcher != null) {
-            watcher.close();
-        }
-        watcher = client.getWatchClient().watch(EtcdKv.bytes(prefix),
-                WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(),
-                Watch.listener(this::onEvents, this::onError, this::onCompleted));
-        log.debug("watching {} from revision {}", prefix, revision + 1);
+        watchFrom(revision + 1);
     }
 
-    private synchronized void onEvents(WatchResponse response) {
+    /** Test seam: resumes the watch from a revision that may have been compacted away meanwhile. */
+    void resumeFrom(long revision) {
+        scheduler.execute(() -> watchFrom(revision));
+    }
+
+    private void watchFrom(long revision) {
+        if (closed) {
+            return;
+        }
+        if (watcher != null) {
+            watcher.close(); // its last callbacks belong to an older generation: dropped
+        }
+        long current = ++generation;
+        watcher = client.getWatchClient().watch(EtcdKv.bytes(prefix),
+                WatchOption.builder().isPrefix(true).withRevision(revision).build(),
+                Watch.listener(response -> onScheduler(current, () -> onEvents(response)),
+                        error -> onScheduler(current, () -> onError(error)),
+                        () -> onScheduler(current, this::onCompleted)));
+        log.debug("watching {} from revision {}", prefix, revision);
+    }
+
+    private void onScheduler(long of, Runnable callback) {
+        try {
+            scheduler.execute(() -> {
+                if (of == generation && !closed) {
+                    callback.run();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    private void onEvents(WatchResponse response) {
         for (WatchEvent event : response.getEvents()) {
             switch (event.getEventType()) {
                 case PUT -> sink.stored(event.getKeyValue());
@@ -106,28 +140,32 @@ final class EtcdWatch {
     }
 
     private void onError(Throwable error) {
-        if (closed) {
-            return;
-        }
         if (error instanceof CompactedException compacted) {
             log.info("the watch of {} fell behind etcd's compaction (revision {}); listing again",
                     prefix, compacted.getCompactedRevision());
         } else {
             log.warn("the watch of {} failed ({}); listing again", prefix, error.toString());
         }
-        scheduler.execute(this::listAndWatch);
+        generation++; // the failed watch's completion that follows is not a second reason to list
+        listAndWatch();
     }
 
     private void onCompleted() {
-        if (!closed) {
-            scheduler.execute(this::listAndWatch);
-        }
+        log.info("the watch of {} ended; listing again", prefix);
+        listAndWatch();
     }
 
-    synchronized void close() {
+    /** Stops the watch; the scheduler and the client belong to the caller. */
+    void close() {
         closed = true;
-        if (watcher != null) {
-            watcher.close();
+        try {
+            scheduler.execute(() -> {
+                if (watcher != null) {
+                    watcher.close();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the scheduler is stopped already: so is the client
         }
     }
 }

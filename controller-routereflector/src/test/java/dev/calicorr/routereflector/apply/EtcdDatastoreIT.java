@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.datastore.CalicoEtcd;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
@@ -62,6 +63,10 @@ class EtcdDatastoreIT {
     @Test
     void promotesAndReplacesInEtcdReadBackByCalicoctlAndLeavesTheUsersPeerAlone(ControlPlane cp) throws Exception {
         etcd = CalicoEtcd.start(cp);
+        // client certificate authentication is on: without ours, Calico's own client is refused
+        assertThat(etcd.calicoctl(etcd.environmentWithoutClientCertificate(), Duration.ofSeconds(3), "get", "nodes")
+                .ok()).isFalse();
+        assertThat(etcd.log()).contains("client didn't provide a certificate");
         SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
         List<String> names = kubernetes.createMany("node", 0, 12, ZONES);
         StringBuilder yaml = new StringBuilder();
