@@ -4,9 +4,13 @@ import static dev.calicorr.routereflector.apply.LiveChecks.RR;
 import static dev.calicorr.routereflector.apply.LiveChecks.TIMEOUT;
 import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
 import static dev.calicorr.routereflector.apply.LiveChecks.config;
+import static dev.calicorr.routereflector.apply.LiveChecks.await;
 import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
+import static dev.calicorr.routereflector.apply.LiveChecks.editSection;
 import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
 import static dev.calicorr.routereflector.apply.LiveChecks.peers;
+import static dev.calicorr.routereflector.apply.LiveChecks.awaitTwoMoreReconciles;
+import static dev.calicorr.routereflector.apply.LiveChecks.reconciles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,30 +66,12 @@ class EtcdDatastoreIT {
 
     @Test
     void promotesAndReplacesInEtcdReadBackByCalicoctlAndLeavesTheUsersPeerAlone(ControlPlane cp) throws Exception {
-        etcd = CalicoEtcd.start(cp);
-        // client certificate authentication is on: without ours, Calico's own client is refused
-        assertThat(etcd.calicoctl(etcd.environmentWithoutClientCertificate(), Duration.ofSeconds(3), "get", "nodes")
-                .ok()).isFalse();
-        assertThat(etcd.log()).contains("client didn't provide a certificate");
-        SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
-        List<String> names = kubernetes.createMany("node", 0, 12, ZONES);
-        StringBuilder yaml = new StringBuilder();
-        for (int i = 0; i < names.size(); i++) {
-            // as calico-node registers itself: a Calico Node with its BGP address, no labels of ours
-            yaml.append("---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: ").append(names.get(i))
-                    .append("\n  labels:\n    kubernetes.io/hostname: ").append(names.get(i))
-                    .append("\nspec:\n  bgp:\n    ipv4Address: 198.18.0.").append(i + 1).append("/32\n");
-        }
-        yaml.append("---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: user-peer\n"
-                + "spec:\n  peerIP: 198.18.9.9\n  asNumber: 64512\n");
-        etcd.apply(yaml.toString());
+        SimulatedNodes kubernetes = calicoCluster(cp);
         JsonNode userPeer = byName(etcd.get("bgppeers")).get("user-peer");
 
         Map<String, Object> section = Map.of("removalDelay", "1s");
         createConfiguration(cp, section);
-        host = newHost(cp, cp.controllerClient(), cp.newControllerClient(), new RouteReflectorPlugin(), "it", LEASE,
-                etcd.environment(), Map.of(), false);
-        host.start();
+        startController(cp);
 
         ClusterSnapshot first = awaitTopology(cp, section, 3);
         Map<String, JsonNode> calicoNodes = byName(etcd.get("nodes"));
@@ -115,6 +101,70 @@ class EtcdDatastoreIT {
 
         // the user's peer: not a byte changed (same spec, same revision)
         assertThat(byName(etcd.get("bgppeers")).get("user-peer")).isEqualTo(userPeer);
+    }
+
+    /**
+     * Calico's etcd (TLS, client certificates), 12 Kubernetes Nodes in 3 zones, their Calico Nodes
+     * and a user's BGPPeer, created with calicoctl as calico-node and an operator would.
+     */
+    private SimulatedNodes calicoCluster(ControlPlane cp) throws Exception {
+        etcd = CalicoEtcd.start(cp);
+        // client certificate authentication is on: without ours, Calico's own client is refused
+        assertThat(etcd.calicoctl(etcd.environmentWithoutClientCertificate(), Duration.ofSeconds(3), "get", "nodes")
+                .ok()).isFalse();
+        assertThat(etcd.log()).contains("client didn't provide a certificate");
+        SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
+        List<String> names = kubernetes.createMany("node", 0, 12, ZONES);
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            // as calico-node registers itself: a Calico Node with its BGP address, no labels of ours
+            yaml.append("---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: ").append(names.get(i))
+                    .append("\n  labels:\n    kubernetes.io/hostname: ").append(names.get(i))
+                    .append("\nspec:\n  bgp:\n    ipv4Address: 198.18.0.").append(i + 1).append("/32\n");
+        }
+        yaml.append("---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: user-peer\n"
+                + "spec:\n  peerIP: 198.18.9.9\n  asNumber: 64512\n");
+        etcd.apply(yaml.toString());
+        return kubernetes;
+    }
+
+    private void startController(ControlPlane cp) throws Exception {
+        host = newHost(cp, cp.controllerClient(), cp.newControllerClient(), new RouteReflectorPlugin(), "it", LEASE,
+                etcd.environment(), Map.of(), false);
+        host.start();
+    }
+
+    @Test
+    void aRestartWritesNothingThenAnEditAndAZoneLossAreFollowed(ControlPlane cp) throws Exception {
+        SimulatedNodes kubernetes = calicoCluster(cp);
+        Map<String, Object> section = new java.util.LinkedHashMap<>(Map.of("removalDelay", "1s", "notReadyGrace", "0s"));
+        createConfiguration(cp, section);
+        startController(cp);
+        awaitTopology(cp, section, 3);
+
+        // converged: a restarted controller (a new leader) finds nothing to write in etcd
+        host.close();
+        long before = etcd.revision();
+        startController(cp);
+        await("the restarted controller's first reconcile", () -> reconciles(host) >= 1);
+        awaitTwoMoreReconciles(host, cp); // nudged by a label of no concern to it, on a Kubernetes Node
+        assertThat(etcd.revision()).as("etcd's revision after the restart").isEqualTo(before);
+
+        section.put("min", 4);
+        editSection(cp, "{\"min\":4}");
+        awaitTopology(cp, section, 4);
+
+        // zone b is lost: its nodes go NotReady; its route reflectors move to the zones left
+        for (V1Node node : kubernetes.list()) {
+            if ("b".equals(node.getMetadata().getLabels().get(SimulatedNodes.ZONE_LABEL))) {
+                kubernetes.setReady(node.getMetadata().getName(), false);
+            }
+        }
+        ClusterSnapshot lost = awaitTopology(cp, section, 4);
+        assertThat(lost.nodes()).filteredOn(n -> n.labels().containsKey(RR))
+                .allSatisfy(n -> assertThat(n.labels().get(SimulatedNodes.ZONE_LABEL)).isIn("a", "c"));
+        assertThat(new Bgp(lost.nodes().stream().filter(NodeFacts::ready).toList(), lost.ownedPeers(), false, Set.of())
+                .unreachable()).isEmpty();
     }
 
     /** Waits until calicoctl's view, joined with the Kubernetes Nodes, is what the planner wants. */

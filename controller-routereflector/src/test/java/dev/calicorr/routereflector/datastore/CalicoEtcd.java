@@ -143,6 +143,14 @@ public final class CalicoEtcd implements AutoCloseable {
         return new Result(finished ? process.exitValue() : -1, text);
     }
 
+    /** etcd's current revision: it moves with every write, of any key. */
+    public long revision() throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdDatastore.client(
+                dev.calicorr.core.config.EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            return client.getKVClient().get(EtcdKv.bytes("/")).get().getHeader().getRevision();
+        }
+    }
+
     /** What etcd logged (warnings and errors). */
     public String log() throws IOException {
         return Files.readString(dir.resolve("etcd.log"));
