@@ -63,7 +63,7 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
     }
 
     /** Whether a label is ours: then the Calico Node's value counts, not the Kubernetes Node's. */
-    private boolean ours(String key) {
+    private static boolean ours(String key, String reflectorLabel) {
         return key.startsWith(OUR_PREFIX) || key.equals(reflectorLabel);
     }
 
@@ -77,7 +77,7 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
             }
             return;
         }
-        V1Node joined = join(node, stored);
+        V1Node joined = join(node, stored, reflectorLabel);
         if (cached == null) {
             merged.add(joined);
         } else {
@@ -85,20 +85,21 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
         }
     }
 
-    private V1Node join(V1Node node, EtcdKv.Stored stored) {
+    /** The planner's view of one node: see the class comment. */
+    static V1Node join(V1Node node, EtcdKv.Stored stored, String reflectorLabel) {
         JsonObject json = stored.json();
         JsonObject meta = object(json, "metadata");
         JsonObject bgp = object(object(json, "spec"), "bgp");
         Map<String, String> labels = new HashMap<>();
         if (node.getMetadata().getLabels() != null) {
             node.getMetadata().getLabels().forEach((k, v) -> {
-                if (!ours(k)) {
+                if (!ours(k, reflectorLabel)) {
                     labels.put(k, v);
                 }
             });
         }
         strings(object(meta, "labels")).forEach((k, v) -> {
-            if (ours(k)) {
+            if (ours(k, reflectorLabel)) {
                 labels.put(k, v);
             }
         });
@@ -147,7 +148,7 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
             return changed;
         }, (json, revision) -> {
             V1Node kubernetesNode = kubernetes.getIndexer().getByKey(node);
-            return kubernetesNode == null ? null : join(kubernetesNode, new EtcdKv.Stored(json, revision));
+            return kubernetesNode == null ? null : join(kubernetesNode, new EtcdKv.Stored(json, revision), reflectorLabel);
         });
         if (written.isSuccess() && written.getObject() == null) {
             return EtcdKv.failure(404, "NotFound", "Kubernetes node " + node + " is gone");
