@@ -17,18 +17,29 @@ import java.util.Optional;
  * @param caCertFile {@code ETCD_CA_CERT_FILE}: the CA that signed etcd's server certificate
  * @param certFile   {@code ETCD_CERT_FILE}: our client certificate (with {@code ETCD_KEY_FILE})
  * @param keyFile    {@code ETCD_KEY_FILE}: its private key, PEM
+ * @param username   {@code ETCD_USERNAME}, with {@code ETCD_PASSWORD}: etcd's own authentication
  */
 public record EtcdSettings(List<URI> endpoints, Optional<Path> caCertFile, Optional<Path> certFile,
-        Optional<Path> keyFile) {
+        Optional<Path> keyFile, Optional<String> username, Optional<String> password) {
     public static final String ENV_ENDPOINTS = "ETCD_ENDPOINTS";
     public static final String ENV_CA_CERT_FILE = "ETCD_CA_CERT_FILE";
     public static final String ENV_CERT_FILE = "ETCD_CERT_FILE";
     public static final String ENV_KEY_FILE = "ETCD_KEY_FILE";
+    public static final String ENV_USERNAME = "ETCD_USERNAME";
+    public static final String ENV_PASSWORD = "ETCD_PASSWORD";
+    public static final String ENV_DISCOVERY_SRV = "ETCD_DISCOVERY_SRV";
     public static final String KUBERNETES = "kubernetes";
     public static final String ETCDV3 = "etcdv3";
 
     public EtcdSettings {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** Never the password. */
+    @Override
+    public String toString() {
+        return "EtcdSettings[endpoints=" + endpoints + ", caCertFile=" + caCertFile + ", certFile=" + certFile
+                + ", keyFile=" + keyFile + ", username=" + username + (password.isPresent() ? ", password set]" : "]");
     }
 
     /** Whether the endpoints speak TLS. */
@@ -51,6 +62,10 @@ public record EtcdSettings(List<URI> endpoints, Optional<Path> caCertFile, Optio
             throw new FatalConfigException(HostConfigParser.ENV_DATASTORE_TYPE, "'" + datastore
                     + "' is not a datastore type (" + KUBERNETES + ", " + ETCDV3 + ")");
         }
+        if (present(env, ENV_DISCOVERY_SRV)) {
+            throw new FatalConfigException(ENV_DISCOVERY_SRV, "is not supported here: list the etcd URLs in "
+                    + ENV_ENDPOINTS + " instead");
+        }
         String text = env.get(ENV_ENDPOINTS);
         if (text == null || text.isBlank()) {
             throw new FatalConfigException(ENV_ENDPOINTS, "must be set with DATASTORE_TYPE=etcdv3: the etcd URLs, "
@@ -68,7 +83,14 @@ public record EtcdSettings(List<URI> endpoints, Optional<Path> caCertFile, Optio
                     "must be set together with " + (cert.isPresent() ? ENV_CERT_FILE : ENV_KEY_FILE)
                             + " (the client certificate and its key)");
         }
-        EtcdSettings settings = new EtcdSettings(endpoints, ca, cert, key);
+        Optional<String> username = present(env, ENV_USERNAME) ? Optional.of(env.get(ENV_USERNAME)) : Optional.empty();
+        Optional<String> password = present(env, ENV_PASSWORD) ? Optional.of(env.get(ENV_PASSWORD)) : Optional.empty();
+        if (username.isPresent() != password.isPresent()) {
+            // libcalico-go ignores one without the other; a half-set login is more likely a mistake
+            throw new FatalConfigException(username.isPresent() ? ENV_PASSWORD : ENV_USERNAME,
+                    "must be set together with " + (username.isPresent() ? ENV_USERNAME : ENV_PASSWORD));
+        }
+        EtcdSettings settings = new EtcdSettings(endpoints, ca, cert, key, username, password);
         boolean plain = endpoints.stream().anyMatch(uri -> "http".equals(uri.getScheme()));
         if (settings.tls() && plain) {
             throw new FatalConfigException(ENV_ENDPOINTS, "mixes http:// and https:// endpoints: " + text);
@@ -78,6 +100,10 @@ public record EtcdSettings(List<URI> endpoints, Optional<Path> caCertFile, Optio
                     + ENV_CA_CERT_FILE + ", " + ENV_CERT_FILE + "): use https://");
         }
         return Optional.of(settings);
+    }
+
+    private static boolean present(Map<String, String> env, String name) {
+        return env.get(name) != null && !env.get(name).isBlank();
     }
 
     private static URI endpoint(String text) throws FatalConfigException {

@@ -42,8 +42,9 @@ public final class HostConfigParser {
             used.put(ENV_DATASTORE_TYPE, datastore);
         }
         if (EtcdSettings.fromEnvironment(env).isPresent()) {
+            // ETCD_PASSWORD is consulted but never reported
             for (String name : List.of(EtcdSettings.ENV_ENDPOINTS, EtcdSettings.ENV_CA_CERT_FILE,
-                    EtcdSettings.ENV_CERT_FILE, EtcdSettings.ENV_KEY_FILE)) {
+                    EtcdSettings.ENV_CERT_FILE, EtcdSettings.ENV_KEY_FILE, EtcdSettings.ENV_USERNAME)) {
                 if (env.containsKey(name)) {
                     used.put(name, env.get(name));
                 }

@@ -112,6 +112,24 @@ class HostConfigParserTest {
     }
 
     @Test
+    void anEtcdLoginIsUsedWholeAndItsPasswordNeverReported() throws Exception {
+        Map<String, String> env = Map.of("DATASTORE_TYPE", "etcdv3", "ETCD_ENDPOINTS", "http://127.0.0.1:2379",
+                "ETCD_USERNAME", "calico", "ETCD_PASSWORD", "s3cret");
+        EtcdSettings etcd = EtcdSettings.fromEnvironment(env).orElseThrow();
+        assertThat(etcd.username()).contains("calico");
+        assertThat(etcd.password()).contains("s3cret");
+        assertThat(etcd.toString()).doesNotContain("s3cret");
+        assertThat(HostConfigParser.parse(Map.of(), env, PLUGINS).environmentUsed()).containsEntry("ETCD_USERNAME", "calico")
+                .doesNotContainKey("ETCD_PASSWORD");
+        assertThatThrownBy(() -> EtcdSettings.fromEnvironment(Map.of("DATASTORE_TYPE", "etcdv3", "ETCD_ENDPOINTS",
+                "http://127.0.0.1:2379", "ETCD_USERNAME", "calico")))
+                .isInstanceOf(FatalConfigException.class).hasMessageContaining("ETCD_PASSWORD");
+        assertThatThrownBy(() -> EtcdSettings.fromEnvironment(Map.of("DATASTORE_TYPE", "etcdv3", "ETCD_DISCOVERY_SRV",
+                "example.com"))).isInstanceOf(FatalConfigException.class).hasMessageContaining("ETCD_DISCOVERY_SRV")
+                .hasMessageContaining("ETCD_ENDPOINTS");
+    }
+
+    @Test
     void kubernetesDatastoreHasNoEtcd() throws Exception {
         assertThat(EtcdSettings.fromEnvironment(Map.of("DATASTORE_TYPE", "kubernetes"))).isEmpty();
         assertThat(EtcdSettings.fromEnvironment(Map.of())).isEmpty();

@@ -61,10 +61,16 @@ public final class EtcdDatastore implements Datastore {
                 + "from the Kubernetes API", settings.endpoints(), EtcdKeys.ROOT);
     }
 
-    /** A jetcd client with the TLS of Calico's variables: the CA, and the client certificate where set. */
+    /**
+     * A jetcd client with the TLS of Calico's variables (the CA, and the client certificate where
+     * set) and etcd's own login where {@code ETCD_USERNAME} is set.
+     */
     static Client client(EtcdSettings settings) {
         ClientBuilder builder = Client.builder().endpoints(settings.endpoints().toArray(URI[]::new))
                 .connectTimeout(Duration.ofSeconds(10));
+        if (settings.username().isPresent()) {
+            builder.user(EtcdKv.bytes(settings.username().get())).password(EtcdKv.bytes(settings.password().orElseThrow()));
+        }
         if (settings.tls()) {
             try {
                 builder.sslContext(ssl -> {

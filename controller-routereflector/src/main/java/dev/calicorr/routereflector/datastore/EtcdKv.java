@@ -6,6 +6,8 @@ import com.google.gson.JsonParser;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -14,6 +16,8 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.kubernetes.client.common.KubernetesType;
 import io.kubernetes.client.openapi.models.V1Status;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
@@ -42,12 +46,21 @@ final class EtcdKv {
         this.client = client;
     }
 
-    /** etcd did not answer (down, unreachable, timed out). */
-    static final class UnavailableException extends Exception {
+    /**
+     * A call etcd did not carry out: refused (no permission, not authenticated: 403) or not answered
+     * (down, unreachable, timed out: 503).
+     */
+    static final class CallFailedException extends Exception {
         private static final long serialVersionUID = 1L;
+        private final int httpCode;
 
-        UnavailableException(String message, Throwable cause) {
+        CallFailedException(int httpCode, String message, Throwable cause) {
             super(message, cause);
+            this.httpCode = httpCode;
+        }
+
+        int httpCode() {
+            return httpCode;
         }
     }
 
@@ -71,12 +84,12 @@ final class EtcdKv {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
-    Optional<KeyValue> get(String key) throws UnavailableException {
+    Optional<KeyValue> get(String key) throws CallFailedException {
         GetResponse response = await(client.getKVClient().get(bytes(key)), "reading " + key);
         return response.getKvs().stream().findFirst();
     }
 
-    GetResponse list(String prefix) throws UnavailableException {
+    GetResponse list(String prefix) throws CallFailedException {
         return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()),
                 "listing " + prefix);
     }
@@ -92,8 +105,8 @@ final class EtcdKv {
                 return failure(409, "AlreadyExists", key + " exists");
             }
             return new KubernetesApiResponse<>(decoder.decode(json, txn.getHeader().getRevision()));
-        } catch (UnavailableException e) {
-            return unavailable(e);
+        } catch (CallFailedException e) {
+            return failed(e);
         }
     }
 
@@ -125,8 +138,8 @@ final class EtcdKv {
                 }
             }
             return failure(409, "Conflict", key + " changed under each of " + ATTEMPTS + " writes");
-        } catch (UnavailableException e) {
-            return unavailable(e);
+        } catch (CallFailedException e) {
+            return failed(e);
         }
     }
 
@@ -148,31 +161,48 @@ final class EtcdKv {
                 }
             }
             return failure(409, "Conflict", key + " changed under each of " + ATTEMPTS + " deletes");
-        } catch (UnavailableException e) {
-            return unavailable(e);
+        } catch (CallFailedException e) {
+            return failed(e);
         }
     }
 
-    static <T> T await(CompletableFuture<T> future, String what) throws UnavailableException {
+    static <T> T await(CompletableFuture<T> future, String what) throws CallFailedException {
         try {
             return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new UnavailableException("etcd: " + what + ": " + e.getCause(), e.getCause());
+            throw new CallFailedException(refused(e.getCause()) ? 403 : 503, "etcd: " + what + ": " + e.getCause(),
+                    e.getCause());
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new UnavailableException("etcd: " + what + ": no answer within " + TIMEOUT.toSeconds() + "s", e);
+            throw new CallFailedException(503, "etcd: " + what + ": no answer within " + TIMEOUT.toSeconds() + "s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new UnavailableException("etcd: " + what + ": interrupted", e);
+            throw new CallFailedException(503, "etcd: " + what + ": interrupted", e);
         }
+    }
+
+    /** etcd refused the call (no permission, not authenticated), whichever layer of jetcd reports it. */
+    private static boolean refused(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof EtcdException etcd && (etcd.getErrorCode() == ErrorCode.PERMISSION_DENIED
+                    || etcd.getErrorCode() == ErrorCode.UNAUTHENTICATED)) {
+                return true;
+            }
+            if (cause instanceof StatusRuntimeException status
+                    && (status.getStatus().getCode() == Status.Code.PERMISSION_DENIED
+                    || status.getStatus().getCode() == Status.Code.UNAUTHENTICATED)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static <T extends KubernetesType> KubernetesApiResponse<T> failure(int code, String reason, String message) {
         return new KubernetesApiResponse<>(new V1Status().code(code).reason(reason).message(message), code);
     }
 
-    /** 503: the caller retries, then backs off as after an API outage. */
-    private static <T extends KubernetesType> KubernetesApiResponse<T> unavailable(UnavailableException e) {
-        return failure(503, "ServiceUnavailable", e.getMessage());
+    /** 503: the caller retries, then backs off as after an API outage; 403: it is told it may not. */
+    static <T extends KubernetesType> KubernetesApiResponse<T> failed(CallFailedException e) {
+        return failure(e.httpCode(), e.httpCode() == 403 ? "Forbidden" : "ServiceUnavailable", e.getMessage());
     }
 }

@@ -101,8 +101,8 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
                         return new KubernetesApiResponse<>(decode(stored.json(), stored.modRevision()));
                     })
                     .orElseGet(() -> EtcdKv.failure(404, "NotFound", plural + "/" + name + " does not exist"));
-        } catch (EtcdKv.UnavailableException e) {
-            return EtcdKv.failure(503, "ServiceUnavailable", e.getMessage());
+        } catch (EtcdKv.CallFailedException e) {
+            return EtcdKv.failed(e);
         }
     }
 

@@ -79,7 +79,7 @@ final class EtcdWatch {
         GetResponse list;
         try {
             list = kv.list(prefix);
-        } catch (EtcdKv.UnavailableException e) {
+        } catch (EtcdKv.CallFailedException e) {
             log.warn("cannot list {} ({}); trying again in {} ms", prefix, e.getMessage(), retry.toMillis());
             scheduler.schedule(this::listAndWatch, retry.toMillis(), TimeUnit.MILLISECONDS);
             retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
