@@ -1,0 +1,366 @@
+package dev.calicorr.routereflector.apply;
+
+import static dev.calicorr.routereflector.apply.LiveChecks.RR;
+import static dev.calicorr.routereflector.apply.LiveChecks.TIMEOUT;
+import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
+import static dev.calicorr.routereflector.apply.LiveChecks.await;
+import static dev.calicorr.routereflector.apply.LiveChecks.awaitTwoMoreReconciles;
+import static dev.calicorr.routereflector.apply.LiveChecks.config;
+import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
+import static dev.calicorr.routereflector.apply.LiveChecks.editSection;
+import static dev.calicorr.routereflector.apply.LiveChecks.events;
+import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
+import static dev.calicorr.routereflector.apply.LiveChecks.peers;
+import static dev.calicorr.routereflector.apply.LiveChecks.reconciles;
+import static dev.calicorr.routereflector.apply.LiveChecks.reflectorNames;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.calicorr.core.runtime.Host;
+import dev.calicorr.routereflector.RouteReflectorPlugin;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.datastore.CalicoEtcd;
+import dev.calicorr.routereflector.kube.NodeFactsReader;
+import dev.calicorr.routereflector.model.ClusterSnapshot;
+import dev.calicorr.routereflector.model.Names;
+import dev.calicorr.routereflector.model.NodeFacts;
+import dev.calicorr.routereflector.model.PeerFacts;
+import dev.calicorr.routereflector.plan.Plan;
+import dev.calicorr.routereflector.plan.Planner;
+import dev.calicorr.routereflector.sim.Bgp;
+import dev.calicorr.testsupport.ControlPlane;
+import dev.calicorr.testsupport.ProcessResult;
+import dev.calicorr.testsupport.RealControlPlane;
+import dev.calicorr.testsupport.SimulatedNodes;
+import io.kubernetes.client.openapi.models.V1Node;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The main flows in both of Calico's datastores: the Kubernetes datastore (KDD: CRDs, the Node's
+ * labels and annotations) and etcdv3 (an etcd of Calico's own, with TLS and client certificates;
+ * Kubernetes Nodes still in the apiserver). In etcd mode what the controller wrote is read back
+ * with Calico's own calicoctl, which fails on an object it cannot decode, and the topology is judged
+ * from calicoctl's view joined with the Kubernetes Nodes, as calico-node builds BIRD's configuration.
+ */
+@RealControlPlane
+class DatastoresIT {
+    private static final Duration LEASE = Duration.ofSeconds(4);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private Host host;
+    private Calico calico;
+
+    enum Kind { KUBERNETES, ETCDV3 }
+
+    /** Where Calico's resources are: how the test registers nodes, makes a user's peer, and reads back. */
+    private interface Calico extends AutoCloseable {
+        Map<String, String> environment();
+
+        /** What calico-node does when it starts on a node. */
+        void register(List<String> nodes) throws Exception;
+
+        /** A BGPPeer an operator made: peerIP 198.18.9.9, AS 64512. */
+        void createUserPeer() throws Exception;
+
+        JsonNode userPeer() throws Exception;
+
+        /** The nodes and our BGPPeers as calico-node sees them. */
+        ClusterSnapshot observed(ControlPlane cp) throws Exception;
+
+        /** A count that moves with every write of the controller to nodes and BGPPeers. */
+        long writes(ControlPlane cp) throws Exception;
+
+        /** Checks that ours is where this datastore keeps it, and nowhere else. */
+        void checkWhereOursIs(ControlPlane cp, ClusterSnapshot snapshot) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    @AfterEach
+    void stop() {
+        if (host != null) {
+            host.close();
+        }
+        if (calico != null) {
+            calico.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void promotesAndReplacesAndLeavesTheUsersPeerAlone(Kind kind, ControlPlane cp) throws Exception {
+        SimulatedNodes kubernetes = cluster(kind, cp);
+        calico.createUserPeer();
+        JsonNode userPeer = calico.userPeer();
+        Map<String, Object> section = Map.of("removalDelay", "1s");
+        createConfiguration(cp, section);
+        startController(cp);
+
+        ClusterSnapshot first = awaitTopology(cp, section, 3);
+        calico.checkWhereOursIs(cp, first);
+        assertThat(first.nodes().stream().map(n -> n.annotations().get(Names.CLUSTER_ID_ANNOTATION))
+                .filter(id -> id != null)).containsExactlyInAnyOrder("224.0.0.1", "224.0.0.2", "224.0.0.3");
+        assertThat(new Bgp(first.nodes(), first.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+
+        String replaced = first.nodes().stream().filter(n -> n.labels().containsKey(RR)).map(NodeFacts::name)
+                .sorted().findFirst().orElseThrow();
+        kubernetes.cordon(replaced, true);
+        ClusterSnapshot after = awaitTopology(cp, section, 3);
+        assertThat(after.nodes()).filteredOn(n -> n.name().equals(replaced)).singleElement()
+                .satisfies(n -> assertThat(n.labels()).doesNotContainKey(RR))
+                .satisfies(n -> assertThat(n.annotations()).doesNotContainKey(Names.CLUSTER_ID_ANNOTATION));
+        calico.checkWhereOursIs(cp, after);
+        assertThat(new Bgp(after.nodes(), after.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+
+        // the user's peer: not a byte changed (same spec, same resource version)
+        assertThat(calico.userPeer()).isEqualTo(userPeer);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aRestartWritesNothingABadEditIsRejectedAndAnEditAndAZoneLossAreFollowed(Kind kind, ControlPlane cp)
+            throws Exception {
+        SimulatedNodes kubernetes = cluster(kind, cp);
+        Map<String, Object> section = new LinkedHashMap<>(Map.of("removalDelay", "1s", "notReadyGrace", "0s"));
+        createConfiguration(cp, section);
+        startController(cp);
+        ClusterSnapshot converged = awaitTopology(cp, section, 3);
+
+        // converged: a restarted controller (a new leader) finds nothing to write
+        host.close();
+        long before = calico.writes(cp);
+        startController(cp);
+        await("the restarted controller's first reconcile", () -> reconciles(host) >= 1);
+        awaitTwoMoreReconciles(host, cp); // nudged by a label of no concern to it, on a Kubernetes Node
+        assertThat(calico.writes(cp)).as("writes after the restart").isEqualTo(before);
+
+        // a bad edit: rejected with an Event naming the field, and nothing is written
+        editSection(cp, "{\"nodeSelector\":\"rr-pool == \",\"min\":5}");
+        await("an Event names the field", () -> events(cp).stream().anyMatch(e -> "InvalidConfiguration"
+                .equals(e.getReason()) && e.getMessage().contains("spec.controllers.routereflector.nodeSelector")));
+        awaitTwoMoreReconciles(host, cp);
+        assertThat(calico.writes(cp)).as("writes after the bad edit").isEqualTo(before);
+        assertThat(reflectorNames(calico.observed(cp))).isEqualTo(reflectorNames(converged));
+
+        section.put("min", 4);
+        editSection(cp, "{\"nodeSelector\":null,\"min\":4}");
+        awaitTopology(cp, section, 4);
+
+        // zone b is lost: its nodes go NotReady; its route reflectors move to the zones left
+        for (V1Node node : kubernetes.list()) {
+            if ("b".equals(node.getMetadata().getLabels().get(SimulatedNodes.ZONE_LABEL))) {
+                kubernetes.setReady(node.getMetadata().getName(), false);
+            }
+        }
+        ClusterSnapshot lost = awaitTopology(cp, section, 4);
+        assertThat(lost.nodes()).filteredOn(n -> n.labels().containsKey(RR))
+                .allSatisfy(n -> assertThat(n.labels().get(SimulatedNodes.ZONE_LABEL)).isIn("a", "c"));
+        assertThat(new Bgp(lost.nodes().stream().filter(NodeFacts::ready).toList(), lost.ownedPeers(), false, Set.of())
+                .unreachable()).isEmpty();
+    }
+
+    /** 12 Kubernetes Nodes in 3 zones, registered with Calico as calico-node would register them. */
+    private SimulatedNodes cluster(Kind kind, ControlPlane cp) throws Exception {
+        calico = kind == Kind.KUBERNETES ? new Kdd(cp) : new Etcd(CalicoEtcd.start(cp));
+        SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
+        calico.register(kubernetes.createMany("node", 0, 12, ZONES));
+        return kubernetes;
+    }
+
+    private void startController(ControlPlane cp) throws Exception {
+        host = newHost(cp, cp.controllerClient(), cp.newControllerClient(), new RouteReflectorPlugin(), "it", LEASE,
+                calico.environment(), Map.of(), false);
+        host.start();
+    }
+
+    /** Waits until the datastore's view is what the planner wants, with {@code reflectors} RRs. */
+    private ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors)
+            throws Exception {
+        RouteReflectorConfig config = config(section);
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            ClusterSnapshot snapshot = calico.observed(cp);
+            Plan plan = Planner.plan(snapshot, config, Instant.now());
+            long rrs = snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)
+                    && n.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)).count();
+            if (plan.steps().isEmpty() && rrs == reflectors) {
+                return snapshot;
+            }
+            last = rrs + " RRs, pending: " + plan.steps();
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no convergence to " + reflectors + " RRs within " + TIMEOUT + ": " + last);
+    }
+
+    private static Path yaml(ControlPlane cp, String text) throws Exception {
+        Path file = Files.createTempFile(cp.workDir(), "calico", ".yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    /** KDD: the Kubernetes Node is the Calico Node; BGPPeers are CRs. */
+    private record Kdd(ControlPlane cp) implements Calico {
+        @Override
+        public Map<String, String> environment() {
+            return Map.of("DATASTORE_TYPE", "kubernetes");
+        }
+
+        @Override
+        public void register(List<String> nodes) {
+        }
+
+        @Override
+        public void createUserPeer() throws Exception {
+            ProcessResult applied = cp.kubectl("apply", "-f", yaml(cp, "apiVersion: crd.projectcalico.org/v1\n"
+                    + "kind: BGPPeer\nmetadata:\n  name: user-peer\nspec:\n  peerIP: 198.18.9.9\n  asNumber: 64512\n")
+                    .toString());
+            assertThat(applied.ok()).as(applied.stderr()).isTrue();
+        }
+
+        @Override
+        public JsonNode userPeer() throws Exception {
+            ProcessResult got = cp.kubectl("get", "bgppeers.crd.projectcalico.org", "user-peer", "-o", "json");
+            assertThat(got.ok()).as(got.stderr()).isTrue();
+            return JSON.readTree(got.stdout());
+        }
+
+        @Override
+        public ClusterSnapshot observed(ControlPlane cp) {
+            return LiveChecks.observed(cp);
+        }
+
+        @Override
+        public long writes(ControlPlane cp) {
+            return cp.controllerWrites().stream().filter(w -> Set.of("nodes", "bgppeers").contains(w.resource())).count();
+        }
+
+        /** Read from the Kubernetes Nodes and BGPPeer CRs: that is where the snapshot came from. */
+        @Override
+        public void checkWhereOursIs(ControlPlane cp, ClusterSnapshot snapshot) {
+            assertThat(peers(cp).list().getObject().getItems()).hasSize(snapshot.ownedPeers().size() + 1);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** etcdv3: Calico Nodes and BGPPeers in Calico's etcd, created and read back with calicoctl. */
+    private record Etcd(CalicoEtcd etcd) implements Calico {
+        @Override
+        public Map<String, String> environment() {
+            return etcd.environment();
+        }
+
+        @Override
+        public void register(List<String> nodes) throws Exception {
+            // client certificate authentication is on: without ours, Calico's own client is refused
+            assertThat(etcd.calicoctl(etcd.environmentWithoutClientCertificate(), Duration.ofSeconds(3), "get",
+                    "nodes").ok()).isFalse();
+            assertThat(etcd.log()).contains("client didn't provide a certificate");
+            StringBuilder yaml = new StringBuilder();
+            for (int i = 0; i < nodes.size(); i++) {
+                // a Calico Node with its BGP address, no labels of ours
+                yaml.append("---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: ").append(nodes.get(i))
+                        .append("\n  labels:\n    kubernetes.io/hostname: ").append(nodes.get(i))
+                        .append("\nspec:\n  bgp:\n    ipv4Address: 198.18.0.").append(i + 1).append("/32\n");
+            }
+            etcd.apply(yaml.toString());
+        }
+
+        @Override
+        public void createUserPeer() throws Exception {
+            etcd.apply("apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: user-peer\n"
+                    + "spec:\n  peerIP: 198.18.9.9\n  asNumber: 64512\n");
+        }
+
+        @Override
+        public JsonNode userPeer() throws Exception {
+            return byName(etcd.get("bgppeers")).get("user-peer");
+        }
+
+        /**
+         * Kubernetes Nodes with the labels and cluster ID calicoctl shows on their Calico Nodes (ours
+         * from there, the rest from Kubernetes), and the BGPPeers calicoctl shows that we manage.
+         */
+        @Override
+        public ClusterSnapshot observed(ControlPlane cp) throws Exception {
+            Map<String, JsonNode> stored = byName(etcd.get("nodes"));
+            List<NodeFacts> nodes = new ArrayList<>();
+            for (V1Node node : new SimulatedNodes(cp.adminClient()).list()) {
+                NodeFacts facts = NodeFactsReader.read(node);
+                JsonNode calicoNode = stored.get(facts.name());
+                Map<String, String> labels = new HashMap<>(facts.labels());
+                Map<String, String> annotations = new HashMap<>();
+                calicoNode.path("metadata").path("labels").fields()
+                        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                JsonNode clusterId = calicoNode.path("spec").path("bgp").path("routeReflectorClusterID");
+                if (!clusterId.isMissingNode()) {
+                    annotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId.asText());
+                }
+                JsonNode since = calicoNode.path("metadata").path("annotations").path(Names.SERVING_SINCE_ANNOTATION);
+                if (!since.isMissingNode()) {
+                    annotations.put(Names.SERVING_SINCE_ANNOTATION, since.asText());
+                }
+                nodes.add(new NodeFacts(facts.name(), labels, annotations, facts.ready(), facts.unschedulable(),
+                        facts.taints(), facts.created()));
+            }
+            List<PeerFacts> owned = new ArrayList<>();
+            for (JsonNode peer : etcd.get("bgppeers")) {
+                if (Names.CONTROLLER_NAME.equals(peer.path("metadata").path("labels").path(Names.MANAGED_BY_LABEL)
+                        .asText())) {
+                    owned.add(new PeerFacts(peer.path("metadata").path("name").asText(),
+                            peer.path("spec").path("nodeSelector").asText(""),
+                            peer.path("spec").path("peerSelector").asText("")));
+                }
+            }
+            return new ClusterSnapshot(nodes, owned);
+        }
+
+        /** etcd's revision moves with every write, of any key. */
+        @Override
+        public long writes(ControlPlane cp) throws Exception {
+            return etcd.revision();
+        }
+
+        /** In etcd, and nothing of ours in the Kubernetes datastore: no labels on its Nodes, no BGPPeer CRs. */
+        @Override
+        public void checkWhereOursIs(ControlPlane cp, ClusterSnapshot snapshot) throws Exception {
+            Map<String, JsonNode> stored = byName(etcd.get("nodes"));
+            for (NodeFacts node : snapshot.nodes()) {
+                // what calico-node registered is kept
+                assertThat(stored.get(node.name()).path("spec").path("bgp").path("ipv4Address").asText())
+                        .startsWith("198.18.0.");
+            }
+            assertThat(new SimulatedNodes(cp.adminClient()).list()).allSatisfy(node -> assertThat(node.getMetadata()
+                    .getLabels().keySet()).noneMatch(key -> key.equals(RR) || key.startsWith(Names.CONTROLLER_NAME + "/")));
+            assertThat(peers(cp).list().getObject().getItems()).isEmpty();
+        }
+
+        @Override
+        public void close() {
+            etcd.close();
+        }
+    }
+
+    private static Map<String, JsonNode> byName(List<JsonNode> items) {
+        return items.stream().collect(Collectors.toMap(item -> item.path("metadata").path("name").asText(),
+                Function.identity()));
+    }
+}
