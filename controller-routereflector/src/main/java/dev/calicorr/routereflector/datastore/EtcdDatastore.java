@@ -50,7 +50,7 @@ public final class EtcdDatastore implements Datastore {
         });
         EtcdKv kv = new EtcdKv(client);
         kubernetesNodes = KddDatastore.nodeInformer(context);
-        nodes = new EtcdNodes(kv, kubernetesNodes, this::changed);
+        nodes = new EtcdNodes(kv, kubernetesNodes, KddDatastore.nodeWrites(context.apiClient()), this::changed);
         peers = new EtcdResources<>(kv, BgpPeer.class, BgpPeer.PLURAL);
         bgpConfigurations = new EtcdResources<>(kv, BgpConfiguration.class, BgpConfiguration.PLURAL);
         watches = List.of(new EtcdWatch(client, nodes.prefix(), nodes, this::changed, scheduler),

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.model.Names;
 import io.etcd.jetcd.KeyValue;
 import io.kubernetes.client.informer.ResourceEventHandler;
@@ -31,18 +32,24 @@ import org.slf4j.LoggerFactory;
 final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandler<V1Node> {
     private static final Logger log = LoggerFactory.getLogger(EtcdNodes.class);
     private static final String OUR_PREFIX = Names.CONTROLLER_NAME + "/";
+    private static final String CALICO_PREFIX = "projectcalico.org/";
 
     private final EtcdKv kv;
     private final SharedIndexInformer<V1Node> kubernetes;
     private final Map<String, EtcdKv.Stored> calico = new HashMap<>();
     private final Cache<V1Node> merged = new Cache<>();
+    private final NodeWrites kubernetesWrites;
     private final Runnable changed;
     private volatile String reflectorLabel = "";
 
-    /** @param changed called after a Kubernetes Node's change reached the joined view */
-    EtcdNodes(EtcdKv kv, SharedIndexInformer<V1Node> kubernetes, Runnable changed) {
+    /**
+     * @param kubernetesWrites patches of the Kubernetes Node, for the annotations kept there
+     * @param changed          called after a Kubernetes Node's change reached the joined view
+     */
+    EtcdNodes(EtcdKv kv, SharedIndexInformer<V1Node> kubernetes, NodeWrites kubernetesWrites, Runnable changed) {
         this.kv = kv;
         this.kubernetes = kubernetes;
+        this.kubernetesWrites = kubernetesWrites;
         this.changed = changed;
         kubernetes.addEventHandler(this);
     }
@@ -90,9 +97,10 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
         JsonObject json = stored.json();
         JsonObject meta = object(json, "metadata");
         JsonObject bgp = object(object(json, "spec"), "bgp");
+        V1ObjectMeta source = node.getMetadata();
         Map<String, String> labels = new HashMap<>();
-        if (node.getMetadata().getLabels() != null) {
-            node.getMetadata().getLabels().forEach((k, v) -> {
+        if (source.getLabels() != null) {
+            source.getLabels().forEach((k, v) -> {
                 if (!ours(k, reflectorLabel)) {
                     labels.put(k, v);
                 }
@@ -104,14 +112,21 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
             }
         });
         Map<String, String> annotations = new HashMap<>();
-        String servingSince = strings(object(meta, "annotations")).get(Names.SERVING_SINCE_ANNOTATION);
-        if (servingSince != null) {
-            annotations.put(Names.SERVING_SINCE_ANNOTATION, servingSince);
+        if (source.getAnnotations() != null) {
+            source.getAnnotations().forEach((k, v) -> {
+                if (onKubernetesNode(k) && NodeFactsReader.ANNOTATIONS_READ.contains(k)) {
+                    annotations.put(k, v);
+                }
+            });
         }
+        strings(object(meta, "annotations")).forEach((k, v) -> {
+            if (k.startsWith(OUR_PREFIX) && NodeFactsReader.ANNOTATIONS_READ.contains(k)) {
+                annotations.put(k, v);
+            }
+        });
         putString(annotations, Names.CLUSTER_ID_ANNOTATION, bgp, "routeReflectorClusterID");
         putString(annotations, Names.IPV4_ADDRESS_ANNOTATION, bgp, "ipv4Address");
         putString(annotations, Names.IPV6_ADDRESS_ANNOTATION, bgp, "ipv6Address");
-        V1ObjectMeta source = node.getMetadata();
         V1ObjectMeta joinedMeta = new V1ObjectMeta().name(source.getName()).uid(source.getUid())
                 .creationTimestamp(source.getCreationTimestamp()).deletionTimestamp(source.getDeletionTimestamp())
                 .resourceVersion(Long.toString(stored.modRevision())).labels(labels).annotations(annotations);
@@ -120,43 +135,104 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
     }
 
     /**
-     * Our node patch ({@code metadata.labels}, {@code metadata.annotations}) on the Calico Node: the
-     * cluster-ID annotation becomes {@code spec.bgp.routeReflectorClusterID}, the other annotations
-     * and the labels stay metadata.
+     * Which annotations stay on the Kubernetes Node in etcd mode: those not ours and not Calico's
+     * (e.g. an autoscaler's, which reads Kubernetes Nodes). Ours go to the Calico Node; Calico's BGP
+     * fields are read from its spec.
      */
-    @Override
-    public KubernetesApiResponse<V1Node> mergePatch(String node, String patch) {
-        JsonObject metadataPatch = object(JsonParser.parseString(patch).getAsJsonObject(), "metadata").deepCopy();
-        JsonObject specPatch = new JsonObject();
-        JsonObject annotations = object(metadataPatch, "annotations");
-        if (annotations.has(Names.CLUSTER_ID_ANNOTATION)) {
-            JsonObject bgp = new JsonObject();
-            bgp.add("routeReflectorClusterID", annotations.remove(Names.CLUSTER_ID_ANNOTATION));
-            specPatch.add("bgp", bgp);
-            if (annotations.size() == 0) {
-                metadataPatch.remove("annotations");
+    private static boolean onKubernetesNode(String annotation) {
+        return !annotation.startsWith(OUR_PREFIX) && !annotation.startsWith(CALICO_PREFIX);
+    }
+
+    /** A node patch split by where each part is kept in etcd mode. */
+    record Split(JsonObject calico, JsonObject kubernetes) {
+    }
+
+    /**
+     * Our node patch ({@code metadata.labels}, {@code metadata.annotations}) for the two objects:
+     * the labels and our own annotations to the Calico Node, the cluster-ID annotation as its
+     * {@code spec.bgp.routeReflectorClusterID}; other annotations to the Kubernetes Node. An empty
+     * part means no write of that object.
+     */
+    static Split split(String patch) {
+        JsonObject metadata = object(JsonParser.parseString(patch).getAsJsonObject(), "metadata");
+        JsonObject calicoMetadata = new JsonObject();
+        JsonObject calicoAnnotations = new JsonObject();
+        JsonObject kubernetesAnnotations = new JsonObject();
+        JsonObject bgp = new JsonObject();
+        if (metadata.has("labels")) {
+            calicoMetadata.add("labels", metadata.get("labels").deepCopy());
+        }
+        for (Map.Entry<String, JsonElement> entry : object(metadata, "annotations").entrySet()) {
+            String key = entry.getKey();
+            if (key.equals(Names.CLUSTER_ID_ANNOTATION)) {
+                bgp.add("routeReflectorClusterID", entry.getValue().deepCopy());
+            } else if (onKubernetesNode(key)) {
+                kubernetesAnnotations.add(key, entry.getValue().deepCopy());
+            } else {
+                calicoAnnotations.add(key, entry.getValue().deepCopy());
             }
         }
-        JsonObject calicoPatch = new JsonObject();
-        calicoPatch.add("metadata", metadataPatch);
-        if (specPatch.size() > 0) {
-            calicoPatch.add("spec", specPatch);
+        if (calicoAnnotations.size() > 0) {
+            calicoMetadata.add("annotations", calicoAnnotations);
         }
-        KubernetesApiResponse<V1Node> written = kv.update(EtcdKeys.key(EtcdKeys.NODES, node), json -> {
-            JsonObject changed = EtcdResources.mergePatch(json, calicoPatch).getAsJsonObject();
-            changed.getAsJsonObject("metadata").remove("resourceVersion");
-            return changed;
-        }, (json, revision) -> {
-            V1Node kubernetesNode = kubernetes.getIndexer().getByKey(node);
-            return kubernetesNode == null ? null : join(kubernetesNode, new EtcdKv.Stored(json, revision), reflectorLabel);
-        });
-        if (written.isSuccess() && written.getObject() == null) {
+        JsonObject calico = new JsonObject();
+        if (calicoMetadata.size() > 0) {
+            calico.add("metadata", calicoMetadata);
+        }
+        if (bgp.size() > 0) {
+            JsonObject spec = new JsonObject();
+            spec.add("bgp", bgp);
+            calico.add("spec", spec);
+        }
+        JsonObject kubernetesPatch = new JsonObject();
+        if (kubernetesAnnotations.size() > 0) {
+            JsonObject kubernetesMetadata = new JsonObject();
+            kubernetesMetadata.add("annotations", kubernetesAnnotations);
+            kubernetesPatch.add("metadata", kubernetesMetadata);
+        }
+        return new Split(calico, kubernetesPatch);
+    }
+
+    /** See {@link #split}: the Calico Node first (a write conditional on its mod revision), then the Kubernetes Node. */
+    @Override
+    public KubernetesApiResponse<V1Node> mergePatch(String node, String patch) {
+        Split split = split(patch);
+        KubernetesApiResponse<V1Node> written = null;
+        if (split.calico().size() > 0) {
+            written = kv.update(EtcdKeys.key(EtcdKeys.NODES, node), json -> {
+                JsonObject changed = EtcdResources.mergePatch(json, split.calico()).getAsJsonObject();
+                changed.getAsJsonObject("metadata").remove("resourceVersion");
+                return changed;
+            }, (json, revision) -> {
+                V1Node kubernetesNode = kubernetes.getIndexer().getByKey(node);
+                return kubernetesNode == null ? null
+                        : join(kubernetesNode, new EtcdKv.Stored(json, revision), reflectorLabel);
+            });
+            if (written.getHttpStatusCode() == 404) {
+                log.debug("no Calico Node {} in etcd", node);
+            }
+            if (!written.isSuccess()) {
+                return written;
+            }
+        }
+        if (split.kubernetes().size() > 0) {
+            KubernetesApiResponse<V1Node> patched = kubernetesWrites.mergePatch(node, split.kubernetes().toString());
+            if (!patched.isSuccess()) {
+                return patched;
+            }
+            if (written == null) {
+                EtcdKv.Stored stored;
+                synchronized (this) {
+                    stored = calico.get(node);
+                }
+                written = stored == null ? EtcdKv.failure(404, "NotFound", "no Calico Node " + node)
+                        : new KubernetesApiResponse<>(join(patched.getObject(), stored, reflectorLabel));
+            }
+        }
+        if (written != null && written.isSuccess() && written.getObject() == null) {
             return EtcdKv.failure(404, "NotFound", "Kubernetes node " + node + " is gone");
         }
-        if (written.getHttpStatusCode() == 404) {
-            log.debug("no Calico Node {} in etcd", node);
-        }
-        return written;
+        return written == null ? EtcdKv.failure(422, "Invalid", "an empty node patch") : written;
     }
 
     @Override

@@ -62,4 +62,23 @@ class EtcdNodesTest {
         assertThat(EtcdNodes.join(node, calicoNode("{\"metadata\":{\"name\":\"node-1\"}}", 6), "rr").getMetadata()
                 .getLabels()).isEmpty();
     }
+
+    @Test
+    void aNodePatchGoesToTheCalicoNodeExceptTheAnnotationsOthersReadOnKubernetesNodes() {
+        EtcdNodes.Split split = EtcdNodes.split("{\"metadata\":{\"labels\":{\"" + RR + "\":\"\",\"" + Names.GROUP_LABEL
+                + "\":null},\"annotations\":{\"" + Names.CLUSTER_ID_ANNOTATION + "\":\"224.0.0.1\",\""
+                + Names.SERVING_SINCE_ANNOTATION + "\":\"2026-01-02T00:00:00Z\",\"autoscaler.example.com/keep\":\"true\"}}}");
+        assertThat(split.calico()).isEqualTo(JsonParser.parseString("{\"metadata\":{\"labels\":{\"" + RR + "\":\"\",\""
+                + Names.GROUP_LABEL + "\":null},\"annotations\":{\"" + Names.SERVING_SINCE_ANNOTATION
+                + "\":\"2026-01-02T00:00:00Z\"}},\"spec\":{\"bgp\":{\"routeReflectorClusterID\":\"224.0.0.1\"}}}"));
+        assertThat(split.kubernetes()).isEqualTo(JsonParser.parseString(
+                "{\"metadata\":{\"annotations\":{\"autoscaler.example.com/keep\":\"true\"}}}"));
+
+        // removing the cluster ID alone writes only the Calico Node
+        EtcdNodes.Split demotion = EtcdNodes.split("{\"metadata\":{\"annotations\":{\"" + Names.CLUSTER_ID_ANNOTATION
+                + "\":null}}}");
+        assertThat(demotion.calico()).isEqualTo(JsonParser.parseString(
+                "{\"spec\":{\"bgp\":{\"routeReflectorClusterID\":null}}}"));
+        assertThat(demotion.kubernetes().size()).isZero();
+    }
 }
