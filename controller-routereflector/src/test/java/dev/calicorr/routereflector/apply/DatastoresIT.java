@@ -61,6 +61,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DatastoresIT {
     private static final Duration LEASE = Duration.ofSeconds(4);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OURS = Names.CONTROLLER_NAME + "/";
     private Host host;
     private Calico calico;
 
@@ -307,16 +308,23 @@ class DatastoresIT {
                 NodeFacts facts = NodeFactsReader.read(node);
                 JsonNode calicoNode = stored.get(facts.name());
                 Map<String, String> labels = new HashMap<>(facts.labels());
-                Map<String, String> annotations = new HashMap<>();
                 calicoNode.path("metadata").path("labels").fields()
                         .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                // ours and Calico's from the Calico Node; others' (an autoscaler's) from the Kubernetes Node
+                Map<String, String> annotations = new HashMap<>();
+                facts.annotations().forEach((key, value) -> {
+                    if (!key.startsWith(OURS) && !key.startsWith("projectcalico.org/")) {
+                        annotations.put(key, value);
+                    }
+                });
+                calicoNode.path("metadata").path("annotations").fields().forEachRemaining(e -> {
+                    if (e.getKey().startsWith(OURS)) {
+                        annotations.put(e.getKey(), e.getValue().asText());
+                    }
+                });
                 JsonNode clusterId = calicoNode.path("spec").path("bgp").path("routeReflectorClusterID");
                 if (!clusterId.isMissingNode()) {
                     annotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId.asText());
-                }
-                JsonNode since = calicoNode.path("metadata").path("annotations").path(Names.SERVING_SINCE_ANNOTATION);
-                if (!since.isMissingNode()) {
-                    annotations.put(Names.SERVING_SINCE_ANNOTATION, since.asText());
                 }
                 nodes.add(new NodeFacts(facts.name(), labels, annotations, facts.ready(), facts.unschedulable(),
                         facts.taints(), facts.created()));
