@@ -24,6 +24,8 @@ import java.util.Set;
  *                             as up: the break steps of a change and the mesh hand-off wait this long
  * @param notReadyGrace        a route reflector whose node goes NotReady keeps its role this long
  *                             (while its BGP sessions, where reported, are still Established)
+ * @param protectFromScaleDown while a node serves as an RR, it carries cluster-autoscaler's and
+ *                             Karpenter's annotations that keep it from being scaled down or disrupted
  */
 public record RouteReflectorConfig(
         int min,
@@ -49,7 +51,8 @@ public record RouteReflectorConfig(
         boolean manageNodeToNodeMesh,
         Duration sessionStuckAfter,
         Duration sessionSettleDelay,
-        Duration notReadyGrace) {
+        Duration notReadyGrace,
+        boolean protectFromScaleDown) {
 
     public static final int DEFAULT_MIN = 3;
     public static final int DEFAULT_MAX = 10;
@@ -132,7 +135,8 @@ public record RouteReflectorConfig(
                 .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
                 .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers)
                 .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter)
-                .sessionSettleDelay(sessionSettleDelay).notReadyGrace(notReadyGrace);
+                .sessionSettleDelay(sessionSettleDelay).notReadyGrace(notReadyGrace)
+                .protectFromScaleDown(protectFromScaleDown);
     }
 
     /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
@@ -161,6 +165,7 @@ public record RouteReflectorConfig(
         private Duration sessionStuckAfter = DEFAULT_SESSION_STUCK_AFTER;
         private Duration sessionSettleDelay = DEFAULT_SESSION_SETTLE_DELAY;
         private Duration notReadyGrace = DEFAULT_NOT_READY_GRACE;
+        private boolean protectFromScaleDown = true;
 
         private Builder() {
         }
@@ -189,13 +194,15 @@ public record RouteReflectorConfig(
         public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
         public Builder sessionSettleDelay(Duration value) { sessionSettleDelay = value; return this; }
         public Builder notReadyGrace(Duration value) { notReadyGrace = value; return this; }
+        public Builder protectFromScaleDown(boolean value) { protectFromScaleDown = value; return this; }
 
         public RouteReflectorConfig build() {
             return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
                     reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
-                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay, notReadyGrace);
+                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay, notReadyGrace,
+                    protectFromScaleDown);
         }
     }
 }

@@ -124,7 +124,8 @@ public final class Planner {
             boolean mayServe = reflector || clusterId != null;
             this.index = mayServe ? indexOf(indexLabel, clusterId, template) : 0;
             this.servingSince = mayServe ? facts.servingSince() : null;
-            this.bookkeeping = indexLabel != null || annotations.containsKey(Names.SERVING_SINCE_ANNOTATION);
+            this.bookkeeping = indexLabel != null || annotations.containsKey(Names.SERVING_SINCE_ANNOTATION)
+                    || annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION);
             String groupLabel = labels.get(Names.GROUP_LABEL);
             this.group = groupLabel == null ? null : shared.apply(groupLabel);
             this.rack = config.topologyType() == TopologyType.HIERARCHY
@@ -315,6 +316,16 @@ public final class Planner {
             }
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
             this.sessions = snapshot.sessions();
+        }
+
+        /** The annotations we manage as a client with these annotations wants them: none of ours. */
+        private static Map<String, String> clientAnnotations(Map<String, String> annotations) {
+            if (!annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION)) {
+                return CLIENT_ANNOTATIONS;
+            }
+            Map<String, String> want = new LinkedHashMap<>(CLIENT_ANNOTATIONS);
+            want.putAll(ScaleDownProtection.removed(annotations));
+            return want;
         }
 
         /** A patch that removes these keys. */
@@ -837,7 +848,8 @@ public final class Planner {
                             view.targetGroup), Map.of(), reason));
                 } else {
                     Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
-                    Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
+                    Map<String, String> annotationDiff = diff(view.facts.annotations(),
+                            clientAnnotations(view.facts.annotations()));
                     into.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
                 }
             }
@@ -899,6 +911,8 @@ public final class Planner {
                 wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
                         clusterId == null ? null
                                 : keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
+                ScaleDownProtection.wanted(annotations, clusterId != null && config.protectFromScaleDown(),
+                        wantAnnotations);
                 labelDiff = diff(labels, wantLabels);
                 annotationDiff = diff(annotations, wantAnnotations);
                 if (view.alive()) {
@@ -914,7 +928,7 @@ public final class Planner {
                 }
             } else {
                 labelDiff = diff(labels, clientLabels(view));
-                annotationDiff = diff(annotations, CLIENT_ANNOTATIONS);
+                annotationDiff = diff(annotations, clientAnnotations(annotations));
                 if (view.alive()) {
                     writes.reflectorLabels.add(labels); // still serving until the end of this plan
                 }
