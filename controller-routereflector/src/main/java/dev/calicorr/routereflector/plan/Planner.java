@@ -419,10 +419,12 @@ public final class Planner {
             if (hierarchy) {
                 rackKeepers = rackKeepers();
             }
-            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone);
             // hierarchy: current spines keep their seats; the RRs a rack keeps stay there; other RRs
             // (e.g. of another topology) are candidates like clients, so new spines spread over racks
             Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
+            Map<String, Integer> holding = new HashMap<>();
+            reflectors.stream().filter(v -> v.eligible() && current.test(v)).forEach(v -> holding.merge(v.zone, 1, Integer::sum));
+            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone, holding);
             Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
             pick(seats, byKey(reflectors, current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
                     v -> v.targetSpine = hierarchy);

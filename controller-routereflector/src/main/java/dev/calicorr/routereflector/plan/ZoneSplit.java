@@ -22,6 +22,62 @@ final class ZoneSplit {
         return Math.min(eligible, Math.max(min, Math.min(max, wanted)));
     }
 
+    /**
+     * The split with hysteresis of one seat: what the zones hold now stands while every zone is
+     * within one seat of its share, so a node that comes or goes near a zone-size boundary moves no
+     * seat (a moved seat costs a promotion, a demotion and their clients' regrouping). A zone further
+     * off is brought to within one seat of its share, every zone keeps a seat while the total allows
+     * one each, and the total is met by adding to the zones furthest below their share and taking from those
+     * furthest above it.
+     *
+     * @param eligiblePerZone eligible node count of every zone that has any
+     * @param holding         the RRs each zone holds now and may keep (eligible, of the counted tier)
+     */
+    static Map<String, Integer> split(int total, Map<String, Integer> eligiblePerZone, Map<String, Integer> holding) {
+        Map<String, Integer> share = split(total, eligiblePerZone);
+        Map<String, Integer> seats = new TreeMap<>();
+        int least = total >= share.size() ? 1 : 0;
+        int sum = 0;
+        for (Map.Entry<String, Integer> zone : share.entrySet()) {
+            int have = holding.getOrDefault(zone.getKey(), 0);
+            int kept = Math.max(low(zone.getValue(), least),
+                    Math.min(high(zone.getValue(), eligiblePerZone.get(zone.getKey())), have));
+            seats.put(zone.getKey(), kept);
+            sum += kept;
+        }
+        while (sum != total) {
+            int direction = sum < total ? 1 : -1;
+            String best = null;
+            int bestOff = 0;
+            for (Map.Entry<String, Integer> zone : seats.entrySet()) {
+                int want = share.get(zone.getKey());
+                int next = zone.getValue() + direction;
+                if (next < low(want, least) || next > high(want, eligiblePerZone.get(zone.getKey()))) {
+                    continue;
+                }
+                int off = (zone.getValue() - want) * direction; // most negative: furthest on the side we move from
+                if (best == null || off < bestOff) {
+                    best = zone.getKey();
+                    bestOff = off;
+                }
+            }
+            if (best == null) {
+                return share; // cannot happen while the share itself is within the bounds; never a wrong total
+            }
+            seats.merge(best, direction, Integer::sum);
+            sum += direction;
+        }
+        return seats;
+    }
+
+    private static int low(int share, int least) {
+        return Math.max(share - 1, least);
+    }
+
+    private static int high(int share, int eligible) {
+        return Math.min(share + 1, eligible);
+    }
+
     /** @param eligiblePerZone eligible node count of every zone that has any */
     static Map<String, Integer> split(int total, Map<String, Integer> eligiblePerZone) {
         Map<String, Integer> seats = new TreeMap<>();

@@ -77,6 +77,26 @@ class PlannerTest {
                 Map.of("a", 1, "b", 4));
     }
 
+    /** Issue 15's first finding: at 3,000 nodes in zones of 1,000, one client deleted moved a seat (501 patches). */
+    @Test
+    void aClientDeletedOrAddedOnAZoneBoundaryMovesNoSeat() {
+        ClusterModel model = new ClusterModel(nodes(3000, "a", "b", "c"));
+        RouteReflectorConfig config = RouteReflectorConfig.defaults();
+        Convergence.converge(model, config, T0, 3);
+        Set<String> before = reflectors(model);
+        assertThat(perZone(model)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 4L, "b", 3L, "c", 3L));
+        String client = model.nodes().stream().map(NodeFacts::name).filter(n -> !before.contains(n))
+                .filter(n -> model.node(n).labels().get("topology.kubernetes.io/zone").equals("a")).findFirst().orElseThrow();
+        NodeFacts deleted = model.node(client);
+
+        model.remove(client);
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(60)).steps()).isEmpty();
+        model.put(ClusterModel.node(client, "a", true, deleted.created()));
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(120)).steps()).hasSize(1); // its group label
+        Convergence.converge(model, config, T0.plusSeconds(120), 3);
+        assertThat(reflectors(model)).isEqualTo(before);
+    }
+
     @Test
     void sixtyNodesInThreeZonesConvergeToBalancedMultiTopology() {
         ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
