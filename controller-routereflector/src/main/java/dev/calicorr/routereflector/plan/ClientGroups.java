@@ -46,6 +46,11 @@ final class ClientGroups {
             if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
                 continue;
             }
+            if (!view.alive()) {
+                // NotReady: its BIRD has no sessions to keep; it keeps its label (no write) until it returns
+                view.targetGroup = view.group;
+                continue;
+            }
             // neighbours often share zone and group: no lookup
             boolean sameZone = zoneClients != null && view.zone.equals(zoneClients.get(0).zone);
             if (!sameZone) {
@@ -92,15 +97,23 @@ final class ClientGroups {
     }
 
     /**
-     * Even split of one zone's clients over its groups, keeping current members within the share
-     * (the first by name when a group has more). Clients come in any order; the result does not
+     * How far above the even share a group may hold its clients before some move: a new RR's group
+     * fills with new clients instead of taking a share of everyone's (each move is a write and a
+     * client's sessions changed), and a group never serves more than this times the even share.
+     */
+    static final double BALANCE_BOUND = 1.25;
+
+    /**
+     * Split of one zone's clients over its groups: current members stay up to {@link #BALANCE_BOUND}
+     * times the even share (the first by name when a group has more), the others go to the smallest
+     * groups. Clients come in any order; the result does not
      * depend on it: only the clients that move are sorted, by their names' hash codes. A client
      * that leaves a group goes, among the smallest groups, to one that shares an RR with the group
      * it leaves ({@code reflectors}: each group's RR indexes; empty where groups never share one),
      * so it keeps a session through the move.
      */
     static void fill(List<View> clients, List<String> zoneGroups, Map<String, List<Integer>> reflectors) {
-        int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
+        int cap = (int) Math.ceil(BALANCE_BOUND * clients.size() / zoneGroups.size());
         Map<String, int[]> count = new HashMap<>();
         zoneGroups.forEach(g -> count.put(g, new int[1]));
         List<View> unassigned = new ArrayList<>();

@@ -424,7 +424,7 @@ public final class Planner {
             Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
             Map<String, Integer> holding = new HashMap<>();
             reflectors.stream().filter(v -> v.eligible() && current.test(v)).forEach(v -> holding.merge(v.zone, 1, Integer::sum));
-            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone, holding);
+            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone, holding, vacated(holding));
             Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
             pick(seats, byKey(reflectors, current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
                     v -> v.targetSpine = hierarchy);
@@ -446,6 +446,41 @@ public final class Planner {
                 }
                 chooseRackReflectors();
             }
+        }
+
+        /**
+         * Multi: per zone, the groups its clients carry beyond the RRs it holds, i.e. seats it lost
+         * whose clients a successor in the zone would keep (a zone's clients join its own RRs' groups).
+         */
+        private Map<String, Integer> vacated(Map<String, Integer> holding) {
+            if (topology != TopologyType.MULTI) {
+                return Map.of();
+            }
+            Map<String, Set<String>> carried = new HashMap<>();
+            Set<String> zoneGroups = null;
+            String lastZone = null;
+            String lastGroup = null;
+            for (View view : views) {
+                if (view.reflector || view.group == null || !view.eligible()) {
+                    continue;
+                }
+                if (!view.zone.equals(lastZone)) {
+                    zoneGroups = carried.computeIfAbsent(view.zone, z -> new HashSet<>());
+                    lastZone = view.zone;
+                } else if (view.group.equals(lastGroup)) {
+                    continue; // neighbours often share zone and group: no lookup
+                }
+                zoneGroups.add(view.group);
+                lastGroup = view.group;
+            }
+            Map<String, Integer> vacated = new HashMap<>();
+            carried.forEach((zone, groups) -> {
+                int lost = groups.size() - holding.getOrDefault(zone, 0);
+                if (lost > 0) {
+                    vacated.put(zone, lost);
+                }
+            });
+            return vacated;
         }
 
         /**
@@ -799,7 +834,7 @@ public final class Planner {
                 }
                 if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
                     writes.clients++;
-                    if (view.targetGroup != null) {
+                    if (view.targetGroup != null && groups.containsKey(view.targetGroup)) { // a NotReady client may keep a gone one
                         writes.clientsPerGroup.computeIfAbsent(view.targetGroup, g -> new int[1])[0]++;
                     }
                 }

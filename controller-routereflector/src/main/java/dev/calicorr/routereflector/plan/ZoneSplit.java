@@ -3,6 +3,7 @@ package dev.calicorr.routereflector.plan;
 import dev.calicorr.routereflector.config.ReflectorCount;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,10 +31,16 @@ final class ZoneSplit {
      * one each, and the total is met by adding to the zones furthest below their share and taking from those
      * furthest above it.
      *
+     * A seat to add goes first to a zone that lost one (its clients still carry the group of an RR
+     * it no longer holds), within the same bounds: there a successor takes over the group and its
+     * clients stay, where a seat moved elsewhere would regroup a zone's share of clients twice.
+     *
      * @param eligiblePerZone eligible node count of every zone that has any
      * @param holding         the RRs each zone holds now and may keep (eligible, of the counted tier)
+     * @param vacated         per zone, the seats it lost that its clients still refer to
      */
-    static Map<String, Integer> split(int total, Map<String, Integer> eligiblePerZone, Map<String, Integer> holding) {
+    static Map<String, Integer> split(int total, Map<String, Integer> eligiblePerZone, Map<String, Integer> holding,
+            Map<String, Integer> vacated) {
         Map<String, Integer> share = split(total, eligiblePerZone);
         Map<String, Integer> seats = new TreeMap<>();
         int least = total >= share.size() ? 1 : 0;
@@ -45,9 +52,11 @@ final class ZoneSplit {
             seats.put(zone.getKey(), kept);
             sum += kept;
         }
+        Map<String, Integer> refill = new HashMap<>(vacated);
         while (sum != total) {
             int direction = sum < total ? 1 : -1;
             String best = null;
+            boolean bestRefills = false;
             int bestOff = 0;
             for (Map.Entry<String, Integer> zone : seats.entrySet()) {
                 int want = share.get(zone.getKey());
@@ -55,9 +64,11 @@ final class ZoneSplit {
                 if (next < low(want, least) || next > high(want, eligiblePerZone.get(zone.getKey()))) {
                     continue;
                 }
+                boolean refills = direction > 0 && refill.getOrDefault(zone.getKey(), 0) > 0;
                 int off = (zone.getValue() - want) * direction; // most negative: furthest on the side we move from
-                if (best == null || off < bestOff) {
+                if (best == null || refills && !bestRefills || refills == bestRefills && off < bestOff) {
                     best = zone.getKey();
+                    bestRefills = refills;
                     bestOff = off;
                 }
             }
@@ -65,6 +76,7 @@ final class ZoneSplit {
                 return share; // cannot happen while the share itself is within the bounds; never a wrong total
             }
             seats.merge(best, direction, Integer::sum);
+            refill.computeIfPresent(best, (zone, left) -> left - 1);
             sum += direction;
         }
         return seats;

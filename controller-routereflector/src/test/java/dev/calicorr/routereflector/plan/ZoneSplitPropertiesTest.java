@@ -49,7 +49,7 @@ class ZoneSplitPropertiesTest {
             return; // the zone lost the node a seat stood on: that seat must move
         }
         int newTotal = total(after, ratio, min, max);
-        Map<String, Integer> next = ZoneSplit.split(newTotal, after, now);
+        Map<String, Integer> next = ZoneSplit.split(newTotal, after, now, Map.of());
 
         assertThat(next.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(newTotal);
         int moved = 0;
@@ -70,7 +70,7 @@ class ZoneSplitPropertiesTest {
         Map<String, Integer> holding = new HashMap<>();
         eligible.forEach((z, n) -> holding.put(z, random.nextInt(Math.min(n, 12) + 1)));
         Map<String, Integer> share = ZoneSplit.split(total, eligible);
-        Map<String, Integer> seats = ZoneSplit.split(total, eligible, holding);
+        Map<String, Integer> seats = ZoneSplit.split(total, eligible, holding, Map.of());
 
         assertThat(seats.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(total);
         seats.forEach((z, n) -> {
@@ -90,11 +90,24 @@ class ZoneSplitPropertiesTest {
     @Test
     void aZoneOffByTwoIsBroughtWithinOneAndTheOthersFillTheTotal() {
         Map<String, Integer> equal = Map.of("a", 20, "b", 20, "c", 20);
-        assertThat(ZoneSplit.split(6, equal, Map.of("a", 3, "b", 2, "c", 1)))
+        assertThat(ZoneSplit.split(6, equal, Map.of("a", 3, "b", 2, "c", 1), Map.of()))
                 .containsExactlyInAnyOrderEntriesOf(Map.of("a", 3, "b", 2, "c", 1));
-        assertThat(ZoneSplit.split(6, equal, Map.of("a", 5, "b", 1))).containsExactlyInAnyOrderEntriesOf(
+        assertThat(ZoneSplit.split(6, equal, Map.of("a", 5, "b", 1), Map.of())).containsExactlyInAnyOrderEntriesOf(
                 Map.of("a", 3, "b", 2, "c", 1));
-        assertThat(ZoneSplit.split(9, equal, Map.of("a", 2, "b", 2, "c", 2)))
+        assertThat(ZoneSplit.split(9, equal, Map.of("a", 2, "b", 2, "c", 2), Map.of()))
                 .containsExactlyInAnyOrderEntriesOf(Map.of("a", 3, "b", 3, "c", 3));
+    }
+
+    @Test
+    void aSeatToAddGoesBackToTheZoneThatLostItWithinOneOfItsShare() {
+        // 10 RRs over zones of 999 / 1,000 / 1,000: the share is 3 / 4 / 3; zone a held 4 and lost one
+        Map<String, Integer> eligible = Map.of("a", 999, "b", 1000, "c", 1000);
+        assertThat(ZoneSplit.split(10, eligible, Map.of("a", 3, "b", 3, "c", 3), Map.of("a", 1)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("a", 4, "b", 3, "c", 3));
+        assertThat(ZoneSplit.split(10, eligible, Map.of("a", 3, "b", 3, "c", 3), Map.of()))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("a", 3, "b", 4, "c", 3));
+        // never beyond one above its share
+        assertThat(ZoneSplit.split(10, eligible, Map.of("a", 4, "b", 2, "c", 3), Map.of("a", 2)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("a", 4, "b", 3, "c", 3));
     }
 }
