@@ -72,6 +72,28 @@ public final class Bgp {
         return node.annotations().get(Names.CLUSTER_ID_ANNOTATION);
     }
 
+    /**
+     * BGP session changes from {@code before} to {@code after}: over every node, the sessions it
+     * gains plus those it loses (a session counts at both its ends, as both calico-nodes re-render
+     * BIRD for it). Churn, where a write count alone hides what a write costs the data plane.
+     */
+    public static long sessionChanges(Bgp before, Bgp after) {
+        Set<String> nodes = new HashSet<>(before.sessions.keySet());
+        nodes.addAll(after.sessions.keySet());
+        long changes = 0;
+        for (String node : nodes) {
+            Set<String> was = before.sessionsOf(node);
+            Set<String> is = after.sessionsOf(node);
+            for (String peer : was) {
+                changes += is.contains(peer) ? 0 : 1;
+            }
+            for (String peer : is) {
+                changes += was.contains(peer) ? 0 : 1;
+            }
+        }
+        return changes;
+    }
+
     public Set<String> sessionsOf(String node) {
         return sessions.getOrDefault(node, Set.of());
     }
