@@ -109,8 +109,8 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
      * @param writes       API writes from the observed state to the plan's
      * @param nodeWrites   of them, node patches
      * @param peerWrites   of them, BGPPeer creations, patches and deletions
-     * @param sessionChanges BGP sessions added plus removed, summed over the nodes (a session counts at
-     *                     both ends), from the observed BGPPeers to the plan's, node-to-node mesh off
+     * @param sessionChanges BGP sessions added plus removed, from the observed BGPPeers to the plan's,
+     *                     node-to-node mesh off
      * @param recheckAfter when a timed transition (removalDelay) is pending: when the controller looks again
      * @param decisions    as the controller logs them; only with --diff
      * @param steps        as the controller logs them (one per write, in order); only with --diff

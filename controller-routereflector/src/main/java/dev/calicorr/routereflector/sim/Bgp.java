@@ -73,25 +73,25 @@ public final class Bgp {
     }
 
     /**
-     * BGP session changes from {@code before} to {@code after}: over every node, the sessions it
-     * gains plus those it loses (a session counts at both its ends, as both calico-nodes re-render
-     * BIRD for it). Churn, where a write count alone hides what a write costs the data plane.
+     * BGP session changes from {@code before} to {@code after}: sessions added plus sessions removed,
+     * each once (both its ends re-render BIRD for it). Churn, where a write count alone hides what a
+     * write costs the data plane.
      */
     public static long sessionChanges(Bgp before, Bgp after) {
         Set<String> nodes = new HashSet<>(before.sessions.keySet());
         nodes.addAll(after.sessions.keySet());
-        long changes = 0;
+        long ends = 0;
         for (String node : nodes) {
             Set<String> was = before.sessionsOf(node);
             Set<String> is = after.sessionsOf(node);
             for (String peer : was) {
-                changes += is.contains(peer) ? 0 : 1;
+                ends += is.contains(peer) ? 0 : 1;
             }
             for (String peer : is) {
-                changes += was.contains(peer) ? 0 : 1;
+                ends += was.contains(peer) ? 0 : 1;
             }
         }
-        return changes;
+        return ends / 2; // sessions are symmetric: every changed one was counted at both its ends
     }
 
     public Set<String> sessionsOf(String node) {

@@ -32,8 +32,14 @@ class ZoneSplitPropertiesTest {
                 new ReflectorCount.Linear(ratio), min, max);
     }
 
-    @Property(tries = 2000)
-    void aSingleNodeAddedOrRemovedMovesNoSeatUnlessTheTotalChanges(@ForAll @IntRange(min = 1, max = 6) int zoneCount,
+    /**
+     * After one node added or removed, a split whose every zone is still within one seat of the new
+     * share stands: only a changed total moves seats, one per RR it adds or takes. (Where zones are
+     * tiny, D'Hondt's ties can shift a share by two with one node; then a seat moves, as it should.)
+     */
+    @Property(tries = 3000)
+    void aSingleNodeAddedOrRemovedMovesNoSeatWhileTheSplitStaysWithinOne(
+            @ForAll @IntRange(min = 1, max = 6) int zoneCount,
             @ForAll @IntRange(min = 1, max = 3000) int maxSize, @ForAll @DoubleRange(min = 0.001, max = 0.2) @Scale(4) double ratio,
             @ForAll @IntRange(min = 1, max = 5) int min, @ForAll @IntRange(min = 5, max = 40) int max,
             @ForAll long seed) {
@@ -45,19 +51,24 @@ class ZoneSplitPropertiesTest {
         String zone = "zone-" + (char) ('a' + random.nextInt(zoneCount));
         after.merge(zone, random.nextBoolean() ? 1 : -1, Integer::sum);
         after.values().removeIf(n -> n == 0);
-        if (after.isEmpty() || after.getOrDefault(zone, 0) < now.get(zone)) {
-            return; // the zone lost the node a seat stood on: that seat must move
-        }
         int newTotal = total(after, ratio, min, max);
+        int nowTotal = now.values().stream().mapToInt(Integer::intValue).sum();
+        Map<String, Integer> share = ZoneSplit.split(newTotal, after);
+        boolean withinOne = !after.isEmpty() && after.keySet().equals(now.keySet()) && after.keySet().stream()
+                .allMatch(z -> Math.abs(now.get(z) - share.get(z)) <= 1 && now.get(z) <= after.get(z)
+                        && (now.get(z) > 0 || newTotal < after.size()));
+        if (!withinOne) {
+            return;
+        }
         Map<String, Integer> next = ZoneSplit.split(newTotal, after, now, Map.of());
 
         assertThat(next.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(newTotal);
         int moved = 0;
         for (String z : after.keySet()) {
-            moved += Math.abs(next.get(z) - now.getOrDefault(z, 0));
+            moved += Math.abs(next.get(z) - now.get(z));
         }
         assertThat(moved).as("seats changed for %s -> %s: %s -> %s", eligible, after, now, next)
-                .isEqualTo(Math.abs(newTotal - now.values().stream().mapToInt(Integer::intValue).sum()));
+                .isEqualTo(Math.abs(newTotal - nowTotal));
     }
 
     @Property(tries = 2000)
