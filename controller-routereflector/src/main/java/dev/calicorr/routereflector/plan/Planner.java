@@ -369,7 +369,7 @@ public final class Planner {
             List<View> serving = live.isEmpty() ? targets : live;
             Map<String, List<Integer>> groups = switch (topology) {
                 case SINGLE -> Map.of();
-                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode());
+                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode(), groupPeerIndexes());
                 case QUORUM -> Quorums.assign(views, serving, template, warnings);
                 case HIERARCHY -> Racks.assign(views, serving, template, warnings);
             };
@@ -446,6 +446,35 @@ public final class Planner {
                 }
                 chooseRackReflectors();
             }
+        }
+
+        /**
+         * The RR indexes each observed group BGPPeer of ours selects in its last form (a make form
+         * selects old and new, the new last), by group id; a selector we did not write is left out.
+         */
+        private Map<String, List<Integer>> groupPeerIndexes() {
+            Map<String, List<Integer>> indexes = new HashMap<>();
+            observedPeers.forEach((name, peer) -> {
+                if (!name.startsWith(GROUP_PEER_PREFIX)) {
+                    return;
+                }
+                String selector = peer.peerSelector();
+                int open = selector.lastIndexOf('{');
+                int close = selector.indexOf('}', open + 1);
+                if (open < 0 || close < 0 || !selector.contains(Names.RR_INDEX_LABEL + " in {")) {
+                    return;
+                }
+                List<Integer> members = new ArrayList<>();
+                for (String value : selector.substring(open + 1, close).split(",")) {
+                    try {
+                        members.add(Integer.parseInt(value.strip().replace("'", "").replace("\"", "")));
+                    } catch (NumberFormatException e) {
+                        return;
+                    }
+                }
+                indexes.put(name.substring(GROUP_PEER_PREFIX.length()), members);
+            });
+            return indexes;
         }
 
         /**
