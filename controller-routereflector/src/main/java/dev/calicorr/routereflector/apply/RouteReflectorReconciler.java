@@ -84,6 +84,10 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final LeaderObservations observations;
     /** A client refused its move in this reconcile: what it may still peer through is kept (both phases). */
     private boolean clientLeftBehind;
+    /** The steps this reconcile may still write (maxStepsPerReconcile at its start). */
+    private int stepsLeft;
+    /** This reconcile stopped at maxStepsPerReconcile with steps of its plan left: the next one re-plans. */
+    private boolean capped;
 
     /** This replica may no longer write (it lost the Lease, or it is stopping): the next leader carries on. */
     private static final class FencedException extends Exception {
@@ -162,15 +166,27 @@ public final class RouteReflectorReconciler implements Reconciler {
             reportWarnings(plan.warnings());
             Optional<Duration> held = Optional.empty();
             clientLeftBehind = false;
+            // a dry run writes nothing, so its next plan would be this one again: it is never cut short
+            stepsLeft = dryRun ? Integer.MAX_VALUE : current.maxStepsPerReconcile();
+            capped = false;
             int written = apply(plan.makeSteps(), plan.decisions(), false, now);
-            Optional<BreakGate.Hold> hold = dryRun ? Optional.empty()
+            // a make phase cut short by the cap holds every break step back: its sessions are not all made
+            Optional<BreakGate.Hold> hold = dryRun || capped ? Optional.empty()
                     : BreakGate.check(snapshot, plan, sessions, current, lastWrite, clock.instant());
             if (hold.isPresent()) {
                 reportHold(hold.get());
                 held = Optional.of(hold.get().recheckAfter());
-            } else {
+            } else if (!capped && stepsLeft == 0 && !plan.breakSteps().isEmpty()) {
+                capped = true; // the make phase took the whole cap: the next reconcile runs the break phase
+            } else if (!capped) {
                 reportReleased(plan);
                 written += apply(plan.breakSteps(), plan.decisions(), true, now);
+            }
+            if (capped) {
+                metrics.reconcileCapped();
+                log.info("reconcile executed {} of its plan's {} steps, its cap (maxStepsPerReconcile): the rest is "
+                        + "planned again at once from what is observed, leadership checked first",
+                        current.maxStepsPerReconcile(), plan.steps().size());
             }
             fence("the CalicoNodeStatus sync");
             written += sessionChecks.sync(nodes.list(), current, dryRun);
@@ -187,8 +203,9 @@ public final class RouteReflectorReconciler implements Reconciler {
             fence("the mesh hand-off");
             Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions,
                     lastWrite.plus(current.sessionSettleDelay()), now);
+            Optional<Duration> rest = capped ? Optional.of(MIN_RECHECK) : Optional.empty();
             Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, held, legacy,
-                            observations.graceRecheck())
+                            observations.graceRecheck(), rest)
                     .flatMap(Optional::stream)
                     .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
@@ -261,6 +278,10 @@ public final class RouteReflectorReconciler implements Reconciler {
         int written = 0;
         try {
             for (Step step : steps) {
+                if (stepsLeft == 0) {
+                    capped = true; // the rest waits for the next reconcile, which plans it afresh
+                    break;
+                }
                 if (clientLeftBehind && removes(step)) {
                     // a client that kept its old group may still peer through what this step removes
                     log.info("skipped {}: a client refused its move; kept until it moves", step);
@@ -276,6 +297,7 @@ public final class RouteReflectorReconciler implements Reconciler {
                 reportRestore(step);
                 String deleted = step instanceof Step.DeletePeer delete ? peerNames.objectName(delete.name()) : null;
                 KubernetesObject result;
+                stepsLeft--; // a refused or failed write counts too: the cap bounds the API calls of a reconcile
                 try {
                     result = executor.execute(step);
                 } catch (StepExecutor.NodeGoneException gone) {
