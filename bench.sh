@@ -5,11 +5,12 @@
 #                                           ./bench.sh planner -p nodes=5000 -p topology=MULTI replanAfterOneEvent
 #   ./bench.sh scale [nodes...]        the controller process against a real control plane (default 5000 nodes)
 #                                      e.g. ./bench.sh scale 5000 20000
+#   ./bench.sh churn [nodes...]        writes and BGP session changes per event, pure planner (default 5000 20000)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 usage() {
-    echo "usage: $0 planner [JMH args...] | $0 scale [nodes...]" >&2
+    echo "usage: $0 planner [JMH args...] | $0 scale [nodes...] | $0 churn [nodes...]" >&2
     exit 2
 }
 
@@ -32,6 +33,10 @@ case "$command" in
         $has_pattern || args+=("PlannerBenchmark")
         exec java -jar benchmarks/target/benchmarks.jar \
             -rf json -rff benchmarks/target/jmh-planner.json "${args[@]}"
+        ;;
+    churn)
+        build_benchmarks
+        exec java -cp benchmarks/target/benchmarks.jar dev.calicorr.benchmarks.churn.ChurnBenchmark "$@"
         ;;
     scale)
         # the runnable controller jar and the benchmark driver; the control plane comes from its cache

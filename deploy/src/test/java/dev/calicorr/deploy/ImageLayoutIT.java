@@ -42,7 +42,7 @@ class ImageLayoutIT {
         List<String> entrypoint = new ArrayList<>();
         config.get("Entrypoint").forEach(word -> entrypoint.add(word.asText()));
         assertThat(entrypoint).startsWith("java").endsWith("-cp", "@/app/jib-classpath-file", "dev.calicorr.core.Main")
-                .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData",
+                .contains("-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData",
                         "-Djava.io.tmpdir=/tmp");
         assertThat(config.get("User").asText()).isEqualTo(pod.at("/securityContext/runAsUser").asText() + ":"
                 + pod.at("/securityContext/runAsGroup").asText()).isEqualTo("65534:65534");

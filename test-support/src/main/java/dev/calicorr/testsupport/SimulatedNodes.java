@@ -154,6 +154,11 @@ public final class SimulatedNodes {
                 + "}}}", false);
     }
 
+    public V1Node annotate(String name, String key, String value) {
+        return patch(name, "{\"metadata\":{\"annotations\":{\"" + key + "\":"
+                + (value == null ? "null" : "\"" + value + "\"") + "}}}", false);
+    }
+
     public void delete(String name) {
         try {
             api.deleteNode(name).execute();

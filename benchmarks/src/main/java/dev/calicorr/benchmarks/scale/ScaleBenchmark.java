@@ -14,6 +14,12 @@ import dev.calicorr.testsupport.SimulatedNodes;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -35,7 +41,10 @@ import java.util.regex.Pattern;
  * starts the runnable jar as its own process under the controller's RBAC identity, and measures
  * time to first convergence and, for single events, time to converge and writes. Writes are
  * counted from the apiserver's audit log, not from our own counters. Heap (after a full GC) and
- * CPU time are read from the controller process.
+ * CPU time are read from the controller process. The nodes are the size of a real cluster's
+ * ({@link RealisticNodes}, about 15 KB each), and the controller runs under the Deployment's
+ * memory limit and the image's JVM flags ({@code -XX:MaxRAM} = the container limit of
+ * deploy/deployment.yaml): an OutOfMemoryError ends the run, as it would restart the pod.
  *
  * <p>Usage: {@code ./bench.sh scale [nodes...]} (default 5000), e.g. {@code ./bench.sh scale 5000 20000}.
  */
@@ -53,6 +62,7 @@ public final class ScaleBenchmark {
             Map.of("min", 3, "max", 100, "ratio", 0.00473, "removalDelay", "2s", "sessionSettleDelay", "2s"));
     private final List<String> report = new ArrayList<>();
     private Process controller;
+    private int healthPort;
 
     private ScaleBenchmark(ControlPlane cp, int count) {
         this.cp = cp;
@@ -92,12 +102,15 @@ public final class ScaleBenchmark {
                 .create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec)).throwsApiException();
 
         Instant creating = Instant.now();
-        nodes.createMany("node", 0, count, ZONES);
+        RealisticNodes realistic = new RealisticNodes(cp.adminClient());
+        realistic.createMany("node", count, ZONES);
         record("creating the Node objects (8 threads, not the controller)", Duration.between(creating, Instant.now()));
+        record("one Node object as served (JSON, managedFields included)", realistic.jsonBytes("node-000") / 1024 + " KiB");
 
         int mark = cp.controllerWrites().size();
         Instant started = Instant.now();
         startController(jar);
+        record("time to first sync (process start to /readyz 200: informer caches synced)", awaitReady(started));
         Converged first = awaitConvergence(mark, started);
         record("first convergence (process start to last write)", first.time());
         record("writes to converge from nothing (nodes + BGPPeers, audit log)", first.topologyWrites());
@@ -167,14 +180,67 @@ public final class ScaleBenchmark {
 
     private void startController(Path jar) throws IOException {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString(),
-                "--kubeconfig", cp.controllerKubeconfig().toString(), "--health-port", "0",
-                "--health-address", "127.0.0.1", "--identity", "scale-benchmark")
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            healthPort = free.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of(java, "-XX:MaxRAM=" + containerMemoryLimit()));
+        command.addAll(imageJvmFlags());
+        command.addAll(List.of("-jar", jar.toString(),
+                "--kubeconfig", cp.controllerKubeconfig().toString(), "--health-port", String.valueOf(healthPort),
+                "--health-address", "127.0.0.1", "--identity", "scale-benchmark"));
+        record("controller JVM flags", String.join(" ", command.subList(1, command.indexOf("-jar"))));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(cp.workDir().resolve("controller.log").toFile());
         builder.environment().put("ENABLED_CONTROLLERS", "routereflector");
         builder.environment().put("POD_NAMESPACE", "kube-system");
         controller = builder.start();
+    }
+
+    /** The container's memory limit in deploy/deployment.yaml, as a JVM size (e.g. {@code 512m}). */
+    private static String containerMemoryLimit() throws IOException {
+        String deployment = Files.readString(Paths.get("deploy/deployment.yaml"));
+        Matcher limit = Pattern.compile("limits:\\s*(?:#[^\\n]*\\s*)*memory:\\s*(\\d+)Mi").matcher(deployment);
+        if (!limit.find()) {
+            throw new IllegalStateException("no memory limit in deploy/deployment.yaml");
+        }
+        return limit.group(1) + "m";
+    }
+
+    /** The JVM flags the image runs with (deploy/pom.xml), those that apply outside a container too. */
+    private static List<String> imageJvmFlags() throws IOException {
+        Matcher flags = Pattern.compile("<jvmFlag>([^<]+)</jvmFlag>").matcher(Files.readString(Paths.get("deploy/pom.xml")));
+        List<String> out = new ArrayList<>();
+        while (flags.find()) {
+            if (!flags.group(1).startsWith("-Djava.io.tmpdir")) {
+                out.add(flags.group(1));
+            }
+        }
+        return out;
+    }
+
+    /** Waits until the controller's /readyz answers 200; fails if the process dies first (an OOM exits it). */
+    private Duration awaitReady(Instant since) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI readyz = URI.create("http://127.0.0.1:" + healthPort + "/readyz");
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (!controller.isAlive()) {
+                throw new IllegalStateException("the controller exited (" + controller.exitValue() + ") before its "
+                        + "caches synced; log: " + cp.workDir().resolve("controller.log"));
+            }
+            try {
+                int code = http.send(HttpRequest.newBuilder(readyz).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (code == 200) {
+                    return Duration.between(since, Instant.now());
+                }
+            } catch (IOException notListeningYet) {
+                // the health server starts with the host
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("caches not synced within " + TIMEOUT);
     }
 
     private void stopController() throws InterruptedException {
@@ -198,6 +264,14 @@ public final class ScaleBenchmark {
         long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]); // utime + stime, fields 14 and 15
         record("controller CPU time " + when, String.format("%.1f s", ticks / 100.0));
         record("controller resident memory " + when, Long.parseLong(stat[21]) * 4 / 1024 + " MiB");
+        Matcher peak = Pattern.compile("VmHWM:\\s+(\\d+) kB").matcher(Files.readString(Paths.get("/proc", pid, "status")));
+        if (peak.find()) {
+            record("controller peak resident memory " + when, Long.parseLong(peak.group(1)) / 1024 + " MiB");
+        }
+        if (!controller.isAlive()) {
+            throw new IllegalStateException("the controller exited (" + controller.exitValue() + "); log: "
+                    + cp.workDir().resolve("controller.log"));
+        }
     }
 
     private static String exec(String... command) throws Exception {

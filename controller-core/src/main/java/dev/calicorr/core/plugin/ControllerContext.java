@@ -25,7 +25,8 @@ public interface ControllerContext {
 
     /**
      * Registers (or reuses: one informer per type) the shared informer for a type. The host starts
-     * it, and reports ready only once it has synced.
+     * it, and reports ready only once it has synced. Its LIST comes in pages, each transformed as
+     * it arrives, so the process never holds the full objects of a large cluster at once.
      *
      * @param api       builds the typed API on the client the host reserves for watches
      * @param transform applied to each object before it is cached (drop what the plugin never

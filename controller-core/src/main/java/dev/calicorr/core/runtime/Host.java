@@ -33,7 +33,6 @@ import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1EventSource;
-import io.kubernetes.client.util.Namespaces;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -687,9 +686,9 @@ public final class Host implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
-            SharedIndexInformer<T> informer =
-                    factory.sharedIndexInformerFor(api.apply(informerClient), type, resync.toMillis(),
-                            Namespaces.NAMESPACE_ALL, new InformerErrors<>());
+            SharedIndexInformer<T> informer = factory.sharedIndexInformerFor(
+                    new PagedListerWatcher<>(api.apply(informerClient), transform), type, resync.toMillis(),
+                    new InformerErrors<>());
             if (transform != null) {
                 informer.setTransform(transform);
             }

@@ -35,6 +35,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouteReflectorController implements ManagedController<RouteReflectorConfig> {
     private static final Logger log = LoggerFactory.getLogger(RouteReflectorController.class);
+    /**
+     * How long the controller waits for its informers' first sync before it gives up (and the
+     * host's liveness fails, so the pod restarts): client-java's default of 30 s is less than the
+     * paged LIST of 20,000 real nodes takes on a busy apiserver. The Deployment's startupProbe
+     * allows as long.
+     */
+    static final Duration INFORMER_SYNC_TIMEOUT = Duration.ofMinutes(5);
 
     private final AtomicReference<RouteReflectorConfig> config;
     private final RateLimitingQueue<Request> queue;
@@ -79,6 +86,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
         controller = datastore.watch(builder, RouteReflectorReconciler.KEY, () -> queue.add(RouteReflectorReconciler.KEY))
                 .withReconciler(this::reconcile)
                 .withReadyFunc(datastore::hasSynced)
+                .withReadyTimeout(INFORMER_SYNC_TIMEOUT)
                 .withWorkerCount(1)
                 .build();
     }

@@ -54,6 +54,12 @@ public final class RouteReflectorReconciler implements Reconciler {
     private static final Logger log = LoggerFactory.getLogger(RouteReflectorReconciler.class);
     private static final Duration CACHE_WAIT = Duration.ofSeconds(5);
     private static final Duration MIN_RECHECK = Duration.ofMillis(200);
+    /**
+     * How long the nodes' eligibility must stay unchanged before a serving route reflector is
+     * replaced: a drain of a node pool cordons its nodes one after another within a second or two,
+     * and a successor chosen in the middle of it is often the next node cordoned.
+     */
+    static final Duration ELIGIBILITY_SETTLE = Duration.ofSeconds(3);
 
     private final Indexer<V1Node> nodes;
     private final NodeFactsCache nodeFacts = new NodeFactsCache();
@@ -84,6 +90,16 @@ public final class RouteReflectorReconciler implements Reconciler {
     private final LeaderObservations observations;
     /** A client refused its move in this reconcile: what it may still peer through is kept (both phases). */
     private boolean clientLeftBehind;
+    /** The steps this reconcile may still write (maxStepsPerReconcile at its start). */
+    private int stepsLeft;
+    /** This reconcile stopped at maxStepsPerReconcile with steps of its plan left: the next one re-plans. */
+    private boolean capped;
+    /** The nodes that may be route reflectors, as the last reconcile saw them (null before the first). */
+    private Set<String> eligibleSeen;
+    /** When a node of {@link #eligibleSeen} was last seen to lose its eligibility (cordoned, NotReady, gone...). */
+    private Instant eligibilityLost = Instant.EPOCH;
+    /** Since when promotions wait for eligibility to settle (null: they do not); one log line per wait. */
+    private Instant settlingSince;
 
     /** This replica may no longer write (it lost the Lease, or it is stopping): the next leader carries on. */
     private static final class FencedException extends Exception {
@@ -160,17 +176,33 @@ public final class RouteReflectorReconciler implements Reconciler {
             ClusterSnapshot snapshot = snapshot(nodeList, sessions, now, current.notReadyGrace());
             Plan plan = Planner.plan(snapshot, current, now);
             reportWarnings(plan.warnings());
+            Optional<Duration> settle = settling(snapshot, plan, current, now);
             Optional<Duration> held = Optional.empty();
             clientLeftBehind = false;
-            int written = apply(plan.makeSteps(), plan.decisions(), false, now);
-            Optional<BreakGate.Hold> hold = dryRun ? Optional.empty()
-                    : BreakGate.check(snapshot, plan, sessions, current, lastWrite, clock.instant());
-            if (hold.isPresent()) {
-                reportHold(hold.get());
-                held = Optional.of(hold.get().recheckAfter());
-            } else {
-                reportReleased(plan);
-                written += apply(plan.breakSteps(), plan.decisions(), true, now);
+            // a dry run writes nothing, so its next plan would be this one again: it is never cut short
+            stepsLeft = dryRun ? Integer.MAX_VALUE : current.maxStepsPerReconcile();
+            capped = false;
+            int written = 0;
+            if (settle.isEmpty()) {
+                written += apply(plan.makeSteps(), plan.decisions(), false, now);
+                // a make phase cut short by the cap holds every break step back: its sessions are not all made
+                Optional<BreakGate.Hold> hold = dryRun || capped ? Optional.empty()
+                        : BreakGate.check(snapshot, plan, sessions, current, lastWrite, clock.instant());
+                if (hold.isPresent()) {
+                    reportHold(hold.get());
+                    held = Optional.of(hold.get().recheckAfter());
+                } else if (!capped && stepsLeft == 0 && !plan.breakSteps().isEmpty()) {
+                    capped = true; // the make phase took the whole cap: the next reconcile runs the break phase
+                } else if (!capped) {
+                    reportReleased(plan);
+                    written += apply(plan.breakSteps(), plan.decisions(), true, now);
+                }
+            }
+            if (capped) {
+                metrics.reconcileCapped();
+                log.info("reconcile executed {} of its plan's {} steps, its cap (maxStepsPerReconcile): the rest is "
+                        + "planned again at once from what is observed, leadership checked first",
+                        current.maxStepsPerReconcile(), plan.steps().size());
             }
             fence("the CalicoNodeStatus sync");
             written += sessionChecks.sync(nodes.list(), current, dryRun);
@@ -187,8 +219,9 @@ public final class RouteReflectorReconciler implements Reconciler {
             fence("the mesh hand-off");
             Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions,
                     lastWrite.plus(current.sessionSettleDelay()), now);
+            Optional<Duration> rest = capped ? Optional.of(MIN_RECHECK) : Optional.empty();
             Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, held, legacy,
-                            observations.graceRecheck())
+                            observations.graceRecheck(), rest, settle)
                     .flatMap(Optional::stream)
                     .map(after -> after.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : after)
                     .filter(after -> after.compareTo(current.reconcilerPeriod()) < 0)
@@ -213,6 +246,49 @@ public final class RouteReflectorReconciler implements Reconciler {
         } finally {
             metrics.reconciled((System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /**
+     * While nodes are being cordoned, tainted or going NotReady (a drain), a plan that promotes waits
+     * until no node has lost its eligibility for {@link #ELIGIBILITY_SETTLE}, so it does not pick a
+     * successor that is about to go too. Only while as many route reflectors serve, up, as the
+     * topology wants (NotReady within notReadyGrace counts as up; the obsolete ones serve until
+     * their successors have served removalDelay): one that is down or gone, or a cluster that grew,
+     * is served at once. Nodes joining (NotReady at first) do not count as a change.
+     *
+     * @return how soon to look again while it waits
+     */
+    private Optional<Duration> settling(ClusterSnapshot snapshot, Plan plan, RouteReflectorConfig current,
+            Instant now) {
+        Set<String> eligible = new HashSet<>();
+        int servingUp = 0;
+        for (NodeFacts node : snapshot.nodes()) {
+            if (Planner.ineligibility(node, current) == null) {
+                eligible.add(node.name());
+            }
+            if (node.ready() && node.annotations().containsKey(Names.CLUSTER_ID_ANNOTATION)) {
+                servingUp++;
+            }
+        }
+        if (eligibleSeen != null && !eligible.containsAll(eligibleSeen)) {
+            eligibilityLost = now;
+        }
+        eligibleSeen = eligible;
+        Duration left = Duration.between(now, eligibilityLost.plus(ELIGIBILITY_SETTLE));
+        boolean promotes = plan.decisions().stream().anyMatch(d -> "promote".equals(d.action()));
+        // fewer serving than wanted: a route reflector is down or gone, or the cluster grew; no waiting then
+        if (!promotes || servingUp < plan.summary().desiredTotal() || dryRun || left.isNegative() || left.isZero()) {
+            settlingSince = null;
+            return Optional.empty();
+        }
+        if (settlingSince == null) {
+            settlingSince = now;
+            log.info("a node lost its eligibility {} ms ago (cordoned, tainted, NotReady or gone; {} eligible now): "
+                    + "promotions wait until none has for {}s, the serving route reflectors keep serving "
+                    + "reason=eligibility-settling", Duration.between(eligibilityLost, now).toMillis(),
+                    eligible.size(), ELIGIBILITY_SETTLE.toSeconds());
+        }
+        return Optional.of(left);
     }
 
     /**
@@ -261,6 +337,10 @@ public final class RouteReflectorReconciler implements Reconciler {
         int written = 0;
         try {
             for (Step step : steps) {
+                if (stepsLeft == 0) {
+                    capped = true; // the rest waits for the next reconcile, which plans it afresh
+                    break;
+                }
                 if (clientLeftBehind && removes(step)) {
                     // a client that kept its old group may still peer through what this step removes
                     log.info("skipped {}: a client refused its move; kept until it moves", step);
@@ -276,6 +356,7 @@ public final class RouteReflectorReconciler implements Reconciler {
                 reportRestore(step);
                 String deleted = step instanceof Step.DeletePeer delete ? peerNames.objectName(delete.name()) : null;
                 KubernetesObject result;
+                stepsLeft--; // a refused or failed write counts too: the cap bounds the API calls of a reconcile
                 try {
                     result = executor.execute(step);
                 } catch (StepExecutor.NodeGoneException gone) {

@@ -107,12 +107,17 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
 
     /**
      * @param writes       API writes from the observed state to the plan's
+     * @param nodeWrites   of them, node patches
+     * @param peerWrites   of them, BGPPeer creations, patches and deletions
+     * @param sessionChanges BGP sessions added plus removed, from the observed BGPPeers to the plan's,
+     *                     node-to-node mesh off
      * @param recheckAfter when a timed transition (removalDelay) is pending: when the controller looks again
      * @param decisions    as the controller logs them; only with --diff
      * @param steps        as the controller logs them (one per write, in order); only with --diff
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Changes(int writes, String recheckAfter, List<String> decisions, List<String> steps) {
+    public record Changes(int writes, int nodeWrites, int peerWrites, long sessionChanges, String recheckAfter,
+            List<String> decisions, List<String> steps) {
     }
 
     /**
@@ -167,7 +172,9 @@ public record PlanReport(String source, Config config, Nodes nodes, List<Zone> z
                         : round(100.0 * (sessions.fullMesh() - sessions.total()) / sessions.fullMesh()));
         List<PeerFacts> peers = plan.desiredPeers().stream().sorted(Comparator.comparing(PeerFacts::name, NATURAL))
                 .toList();
-        Changes changes = new Changes(plan.steps().size(),
+        int nodeWrites = (int) plan.steps().stream().filter(Step.PatchNode.class::isInstance).count();
+        long sessionChanges = sessions.changesFrom(Sessions.of(observed.nodes(), observed.ownedPeers()));
+        Changes changes = new Changes(plan.steps().size(), nodeWrites, plan.steps().size() - nodeWrites, sessionChanges,
                 plan.recheckAfter().map(ConfigValues::formatDuration).orElse(null),
                 withSteps ? plan.decisions().stream().map(Object::toString).toList() : null,
                 withSteps ? plan.steps().stream().map(Step::toString).toList() : null);

@@ -102,10 +102,15 @@ public final class ReportWriter {
         warnings(out, report.warnings());
         PlanReport.Changes changes = report.changes();
         line(out, "Changes: %d write(s) from the current state%s%s", changes.writes(),
-                changes.writes() > 0 ? " (--diff lists them)" : "",
+                changes.writes() > 0 ? " (" + counts(changes) + "; --diff lists them)" : "",
                 changes.recheckAfter() == null ? "" : "; a timed transition is pending, the controller looks again in "
                         + changes.recheckAfter());
         return out.toString();
+    }
+
+    private static String counts(PlanReport.Changes changes) {
+        return changes.nodeWrites() + " node, " + changes.peerWrites() + " BGPPeer; " + changes.sessionChanges()
+                + " BGP session change(s)";
     }
 
     /** What would change (--diff): the decisions, then the writes in the controller's order, one per line. */
@@ -118,7 +123,8 @@ public final class ReportWriter {
         } else {
             line(out, "Decisions: %d", changes.decisions().size());
             changes.decisions().forEach(d -> line(out, "  %s", d));
-            line(out, "Changes: %d write(s), in the order the controller applies them", changes.writes());
+            line(out, "Changes: %d write(s) (%s), in the order the controller applies them", changes.writes(),
+                    counts(changes));
             changes.steps().forEach(s -> line(out, "  %s", s));
         }
         if (changes.recheckAfter() != null) {

@@ -58,6 +58,11 @@ public final class Sessions {
         return new Sessions(List.copyOf(counted), bgp, reflector);
     }
 
+    /** BGP session changes from {@code before} to these ({@link Bgp#sessionChanges}). */
+    public long changesFrom(Sessions before) {
+        return Bgp.sessionChanges(before.bgp, bgp);
+    }
+
     /** The Ready nodes, by name. */
     public List<NodeSessions> nodes() {
         return nodes;

@@ -24,6 +24,10 @@ import java.util.Set;
  *                             as up: the break steps of a change and the mesh hand-off wait this long
  * @param notReadyGrace        a route reflector whose node goes NotReady keeps its role this long
  *                             (while its BGP sessions, where reported, are still Established)
+ * @param protectFromScaleDown while a node serves as an RR, it carries cluster-autoscaler's and
+ *                             Karpenter's annotations that keep it from being scaled down or disrupted
+ * @param maxStepsPerReconcile one reconcile writes at most this many steps of a plan, then requeues:
+ *                             leadership and fresh observations are checked between batches
  */
 public record RouteReflectorConfig(
         int min,
@@ -49,7 +53,9 @@ public record RouteReflectorConfig(
         boolean manageNodeToNodeMesh,
         Duration sessionStuckAfter,
         Duration sessionSettleDelay,
-        Duration notReadyGrace) {
+        Duration notReadyGrace,
+        boolean protectFromScaleDown,
+        int maxStepsPerReconcile) {
 
     public static final int DEFAULT_MIN = 3;
     public static final int DEFAULT_MAX = 10;
@@ -78,6 +84,11 @@ public record RouteReflectorConfig(
     public static final Duration DEFAULT_SESSION_SETTLE_DELAY = Duration.ofSeconds(45);
     /** A kubelet or network blip is not BGP down: an RR node NotReady for less keeps its role. */
     public static final Duration DEFAULT_NOT_READY_GRACE = Duration.ofSeconds(60);
+    /**
+     * A batch of writes takes seconds (tens of ms each): the plan of a 20k-node cluster's first
+     * reconcile (20k steps) is written in 40 batches, each re-planned from what is observed.
+     */
+    public static final int DEFAULT_MAX_STEPS_PER_RECONCILE = 500;
 
     public RouteReflectorConfig {
         steps = List.copyOf(steps);
@@ -132,7 +143,9 @@ public record RouteReflectorConfig(
                 .preferredLabels(preferredLabels).tolerations(tolerations).removalDelay(removalDelay)
                 .reconcilerPeriod(reconcilerPeriod).adoptLegacyPeers(adoptLegacyPeers)
                 .manageNodeToNodeMesh(manageNodeToNodeMesh).sessionStuckAfter(sessionStuckAfter)
-                .sessionSettleDelay(sessionSettleDelay).notReadyGrace(notReadyGrace);
+                .sessionSettleDelay(sessionSettleDelay).notReadyGrace(notReadyGrace)
+                .protectFromScaleDown(protectFromScaleDown)
+                .maxStepsPerReconcile(maxStepsPerReconcile);
     }
 
     /** Starts from the defaults; {@link #build()} does not validate (the parser does). */
@@ -161,6 +174,8 @@ public record RouteReflectorConfig(
         private Duration sessionStuckAfter = DEFAULT_SESSION_STUCK_AFTER;
         private Duration sessionSettleDelay = DEFAULT_SESSION_SETTLE_DELAY;
         private Duration notReadyGrace = DEFAULT_NOT_READY_GRACE;
+        private boolean protectFromScaleDown = true;
+        private int maxStepsPerReconcile = DEFAULT_MAX_STEPS_PER_RECONCILE;
 
         private Builder() {
         }
@@ -189,13 +204,16 @@ public record RouteReflectorConfig(
         public Builder sessionStuckAfter(Duration value) { sessionStuckAfter = value; return this; }
         public Builder sessionSettleDelay(Duration value) { sessionSettleDelay = value; return this; }
         public Builder notReadyGrace(Duration value) { notReadyGrace = value; return this; }
+        public Builder protectFromScaleDown(boolean value) { protectFromScaleDown = value; return this; }
+        public Builder maxStepsPerReconcile(int value) { maxStepsPerReconcile = value; return this; }
 
         public RouteReflectorConfig build() {
             return new RouteReflectorConfig(min, max, ratio, steps, zoneLabel, rackLabel,
                     reflectorsPerRack, topologyType, routeReflectorsPerNode,
                     clusterId, routeReflectorLabelKey, routeReflectorLabelValue, hostnameLabel, nodeSelector,
                     incompatibleLabels, preferredLabels, tolerations, removalDelay, reconcilerPeriod,
-                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay, notReadyGrace);
+                    adoptLegacyPeers, manageNodeToNodeMesh, sessionStuckAfter, sessionSettleDelay, notReadyGrace,
+                    protectFromScaleDown, maxStepsPerReconcile);
         }
     }
 }

@@ -39,7 +39,7 @@ public final class RouteReflectorConfigParser {
             "routeReflectorsPerNode", "clusterId", "routeReflectorLabelKey", "routeReflectorLabelValue",
             "hostnameLabel", "nodeSelector", "incompatibleLabels", "preferredLabels", "tolerations", "removalDelay",
             "reconcilerPeriod", "adoptLegacyPeers", "manageNodeToNodeMesh", "sessionStuckAfter",
-            "sessionSettleDelay", "notReadyGrace");
+            "sessionSettleDelay", "notReadyGrace", "protectFromScaleDown", "maxStepsPerReconcile");
     private static final Duration MIN_RECONCILER_PERIOD = Duration.ofSeconds(1);
     private static final Duration MIN_SESSION_STUCK_AFTER = Duration.ofSeconds(1);
     /** A change held back longer than this without any report is not a settle delay but an outage. */
@@ -219,6 +219,12 @@ public final class RouteReflectorConfigParser {
             throw new InvalidConfigException(values.field("notReadyGrace"), "must not be negative");
         }
         builder.notReadyGrace(notReadyGrace);
+        builder.protectFromScaleDown(values.bool("protectFromScaleDown").orElse(true));
+        int maxSteps = values.integer("maxStepsPerReconcile").orElse(RouteReflectorConfig.DEFAULT_MAX_STEPS_PER_RECONCILE);
+        if (maxSteps < 1) {
+            throw new InvalidConfigException(values.field("maxStepsPerReconcile"), "must be at least 1, got " + maxSteps);
+        }
+        builder.maxStepsPerReconcile(maxSteps);
 
         RouteReflectorConfig config = builder.build();
         return new ParsedConfig<>(config, effective(config), used);
@@ -316,6 +322,8 @@ public final class RouteReflectorConfigParser {
         out.put("sessionStuckAfter", ConfigValues.formatDuration(config.sessionStuckAfter()));
         out.put("sessionSettleDelay", ConfigValues.formatDuration(config.sessionSettleDelay()));
         out.put("notReadyGrace", ConfigValues.formatDuration(config.notReadyGrace()));
+        out.put("protectFromScaleDown", config.protectFromScaleDown());
+        out.put("maxStepsPerReconcile", config.maxStepsPerReconcile());
         return out;
     }
 

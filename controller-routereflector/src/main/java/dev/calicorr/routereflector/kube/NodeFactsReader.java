@@ -18,11 +18,13 @@ import java.util.Set;
 /** Kubernetes {@code Node} objects to the planner's {@link NodeFacts}, and the slimming transform. */
 public final class NodeFactsReader {
     /**
-     * The only annotations the controller reads (the planner the first two; the BGP addresses map
-     * the peers of a CalicoNodeStatus to nodes); the informer keeps no others.
+     * The only annotations the controller reads (the planner the cluster ID, its bookkeeping and the
+     * scale-down annotations; the BGP addresses map the peers of a CalicoNodeStatus to nodes); the
+     * informer keeps no others.
      */
     public static final Set<String> ANNOTATIONS_READ = Set.of(Names.CLUSTER_ID_ANNOTATION, Names.SERVING_SINCE_ANNOTATION,
-            Names.IPV4_ADDRESS_ANNOTATION, Names.IPV6_ADDRESS_ANNOTATION);
+            Names.IPV4_ADDRESS_ANNOTATION, Names.IPV6_ADDRESS_ANNOTATION, Names.SCALE_DOWN_PROTECTION_ANNOTATION,
+            Names.SCALE_DOWN_DISABLED_ANNOTATION, Names.DO_NOT_DISRUPT_ANNOTATION);
 
     private NodeFactsReader() {
     }

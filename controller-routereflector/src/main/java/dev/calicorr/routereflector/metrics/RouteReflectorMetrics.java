@@ -27,6 +27,7 @@ public final class RouteReflectorMetrics {
     private final Counter sessionsStuck;
     private final Gauge mesh;
     private final Counter changesHeldBack;
+    private final Counter reconcilesCapped;
 
     public RouteReflectorMetrics(PrometheusRegistry registry) {
         desired = Gauge.builder().name(PREFIX + "route_reflectors_desired")
@@ -68,6 +69,9 @@ public final class RouteReflectorMetrics {
         changesHeldBack = Counter.builder().name(PREFIX + "changes_held_back_total")
                 .help("Changes whose break steps (narrowing peers, moves across groups, demotions) waited for the "
                         + "BGP sessions their make steps created, once per wait")
+                .register(registry);
+        reconcilesCapped = Counter.builder().name(PREFIX + "reconciles_capped_total")
+                .help("Reconciles that stopped at maxStepsPerReconcile with steps of their plan left, and requeued")
                 .register(registry);
     }
 
@@ -114,6 +118,11 @@ public final class RouteReflectorMetrics {
 
     public void sessionsStuck(int count) {
         sessionsStuck.inc(count);
+    }
+
+    /** A reconcile stopped at maxStepsPerReconcile; the next one plans the rest. */
+    public void reconcileCapped() {
+        reconcilesCapped.inc();
     }
 
     public void changeHeldBack() {

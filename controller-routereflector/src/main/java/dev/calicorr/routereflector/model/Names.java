@@ -27,6 +27,15 @@ public final class Names {
     public static final String GROUP_LABEL = CONTROLLER_NAME + "/rr-group";
     /** On an RR node: when it got its cluster ID (ISO-8601), to honour {@code removalDelay}. */
     public static final String SERVING_SINCE_ANNOTATION = CONTROLLER_NAME + "/serving-since";
+    /** cluster-autoscaler does not remove a node that says {@code "true"} here. */
+    public static final String SCALE_DOWN_DISABLED_ANNOTATION = "cluster-autoscaler.kubernetes.io/scale-down-disabled";
+    /** Karpenter neither consolidates nor disrupts a node that says {@code "true"} here. */
+    public static final String DO_NOT_DISRUPT_ANNOTATION = "karpenter.sh/do-not-disrupt";
+    /**
+     * On an RR node: which of the two scale-down annotations above we put there (comma-separated), so
+     * that a demotion removes only those and never one the operator set.
+     */
+    public static final String SCALE_DOWN_PROTECTION_ANNOTATION = CONTROLLER_NAME + "/scale-down-protection";
     /** Prefix of the names of the BGPPeers we own. */
     public static final String PEER_NAME_PREFIX = "rrc-";
 

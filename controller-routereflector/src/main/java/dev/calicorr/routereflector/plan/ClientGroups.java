@@ -32,15 +32,24 @@ final class ClientGroups {
     /**
      * Sets {@code targetGroup} on every client and returns each group's RR indexes (primary first),
      * keyed by the group id.
+     *
+     * @param serving the RR indexes each group's BGPPeer selects now (its last form), by group id:
+     *                a group whose RR left with no successor in its zone keeps its clients and those
+     *                of its RRs that stay, and takes others in place of the gone (one peer write, no
+     *                client moves)
      */
-    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, int perNode) {
+    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, int perNode,
+            Map<String, List<Integer>> serving) {
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         if (targets.isEmpty()) {
             return groups;
         }
         Map<String, List<View>> clientsByZone = new HashMap<>();
-        Map<String, Set<String>> labelled = new HashMap<>(); // group label on clients -> their zones
+        Map<String, Set<String>> labelled = new HashMap<>(); // group label on live clients -> their zones
+        Map<String, int[]> liveClients = new HashMap<>(); // group label -> its live clients
+        int[] run = null;
         List<View> zoneClients = null;
+        String lastZone = null;
         String lastGroup = null;
         for (View view : views) {
             if (view.role != Role.CLIENT && view.role != Role.DEMOTE) {
@@ -52,9 +61,17 @@ final class ClientGroups {
                 zoneClients = clientsByZone.computeIfAbsent(view.zone, z -> new ArrayList<>());
             }
             zoneClients.add(view);
-            if (view.group != null && !(sameZone && view.group.equals(lastGroup))) {
-                labelled.computeIfAbsent(view.group, g -> new HashSet<>()).add(view.zone);
+            if (!view.alive()) {
+                continue; // NotReady: it keeps its group (fill), and its label keeps no group alive
             }
+            if (view.group != null) {
+                if (!(view.zone.equals(lastZone) && view.group.equals(lastGroup))) {
+                    labelled.computeIfAbsent(view.group, g -> new HashSet<>()).add(view.zone);
+                    run = liveClients.computeIfAbsent(view.group, g -> new int[1]);
+                }
+                run[0]++;
+            }
+            lastZone = view.zone;
             lastGroup = view.group;
         }
         Map<View, Integer> slots = slots(labelled, targets);
@@ -79,6 +96,7 @@ final class ClientGroups {
             }
             groups.put(String.valueOf(slots.get(primary)), List.copyOf(members));
         }
+        Set<String> headless = headless(liveClients, slots, ring, k, serving, groups);
 
         Map<String, List<String>> groupsByZone = new HashMap<>();
         targets.stream().sorted(Comparator.comparing(slots::get))
@@ -87,25 +105,102 @@ final class ClientGroups {
         allGroups.sort(Comparator.comparingInt(Integer::parseInt));
 
         clientsByZone.forEach((zone, clients) ->
-                fill(clients, groupsByZone.getOrDefault(zone, allGroups), groups));
+                fill(clients, groupsByZone.getOrDefault(zone, allGroups), headless, groups));
         return groups;
     }
 
     /**
-     * Even split of one zone's clients over its groups, keeping current members within the share
-     * (the first by name when a group has more). Clients come in any order; the result does not
+     * The groups whose clients carry an id no target holds (their RR left, and no RR of their zone
+     * took the id over): each keeps the RRs of its peer that are still targets, and gets the least
+     * used others (another zone first) in place of the gone, up to {@code k}. Added to {@code groups};
+     * their clients stay ({@link #fill}), new clients go to the groups of RRs. At most one per RR,
+     * the largest first, so the BGPPeers stay within 2R + 1; the clients of the others move.
+     */
+    private static Set<String> headless(Map<String, int[]> clients, Map<View, Integer> slots, List<View> ring,
+            int k, Map<String, List<Integer>> serving, Map<String, List<Integer>> groups) {
+        Set<Integer> held = new HashSet<>(slots.values());
+        Map<Integer, View> byIndex = new HashMap<>();
+        ring.forEach(t -> byIndex.put(t.targetIndex, t));
+        Map<Integer, Integer> uses = new HashMap<>();
+        groups.values().forEach(members -> members.forEach(i -> uses.merge(i, 1, Integer::sum)));
+        List<String> orphans = new ArrayList<>();
+        clients.forEach((group, count) -> {
+            Integer id = slotId(group);
+            if (id != null && !held.contains(id) && serving.containsKey(group)) { // else its clients join others
+                orphans.add(group);
+            }
+        });
+        orphans.sort(Comparator.comparingInt((String g) -> -clients.get(g)[0]).thenComparingInt(Integer::parseInt));
+        Set<String> headless = new HashSet<>();
+        for (String group : orphans.subList(0, Math.min(orphans.size(), ring.size()))) {
+            List<Integer> before = serving.get(group);
+            List<Integer> members = new ArrayList<>();
+            Set<String> zones = new HashSet<>();
+            for (Integer index : before) {
+                View kept = byIndex.get(index);
+                if (kept != null && members.size() < k && !members.contains(index)) {
+                    members.add(index);
+                    zones.add(kept.zone);
+                }
+            }
+            while (members.size() < k) {
+                View best = null;
+                for (View candidate : ring) {
+                    if (members.contains(candidate.targetIndex)) {
+                        continue;
+                    }
+                    if (best == null || better(candidate, best, zones, uses)) {
+                        best = candidate;
+                    }
+                }
+                members.add(best.targetIndex);
+                zones.add(best.zone);
+            }
+            members.forEach(i -> uses.merge(i, 1, Integer::sum));
+            groups.put(group, List.copyOf(members));
+            headless.add(group);
+        }
+        return headless;
+    }
+
+    /** A zone the group has no RR in yet, then fewer groups, then the ring's order (the first found). */
+    private static boolean better(View candidate, View best, Set<String> zones, Map<Integer, Integer> uses) {
+        boolean newZone = !zones.contains(candidate.zone);
+        if (newZone != !zones.contains(best.zone)) {
+            return newZone;
+        }
+        return uses.getOrDefault(candidate.targetIndex, 0) < uses.getOrDefault(best.targetIndex, 0);
+    }
+
+    /**
+     * How far above the even share a group may hold its clients before some move: a new RR's group
+     * fills with new clients instead of taking a share of everyone's (each move is a write and a
+     * client's sessions changed), and a group never serves more than this times the even share.
+     */
+    static final double BALANCE_BOUND = 1.25;
+
+    /**
+     * Split of one zone's clients over its groups: current members stay up to {@link #BALANCE_BOUND}
+     * times the even share (the first by name when a group has more), the others go to the smallest
+     * groups. NotReady clients and those of a {@code keeping} group stay where they are. Clients come in any order; the result does not
      * depend on it: only the clients that move are sorted, by their names' hash codes. A client
      * that leaves a group goes, among the smallest groups, to one that shares an RR with the group
      * it leaves ({@code reflectors}: each group's RR indexes; empty where groups never share one),
      * so it keeps a session through the move.
      */
-    static void fill(List<View> clients, List<String> zoneGroups, Map<String, List<Integer>> reflectors) {
-        int cap = (clients.size() + zoneGroups.size() - 1) / zoneGroups.size();
+    static void fill(List<View> clients, List<String> zoneGroups, Set<String> keeping,
+            Map<String, List<Integer>> reflectors) {
+        int cap = (int) Math.ceil(BALANCE_BOUND * clients.size() / zoneGroups.size());
         Map<String, int[]> count = new HashMap<>();
         zoneGroups.forEach(g -> count.put(g, new int[1]));
         List<View> unassigned = new ArrayList<>();
         for (View client : clients) { // most clients stay: one lookup each, no list
             int[] members = client.group == null ? null : count.get(client.group);
+            if (!client.alive() || members == null && client.group != null && keeping.contains(client.group)) {
+                // NotReady: no sessions to keep, no write until it returns; a group whose RR left: re-pointed
+                client.targetGroup = client.group;
+                continue;
+            }
             if (members != null) {
                 client.targetGroup = client.group;
                 members[0]++;

@@ -124,7 +124,8 @@ public final class Planner {
             boolean mayServe = reflector || clusterId != null;
             this.index = mayServe ? indexOf(indexLabel, clusterId, template) : 0;
             this.servingSince = mayServe ? facts.servingSince() : null;
-            this.bookkeeping = indexLabel != null || annotations.containsKey(Names.SERVING_SINCE_ANNOTATION);
+            this.bookkeeping = indexLabel != null || annotations.containsKey(Names.SERVING_SINCE_ANNOTATION)
+                    || annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION);
             String groupLabel = labels.get(Names.GROUP_LABEL);
             this.group = groupLabel == null ? null : shared.apply(groupLabel);
             this.rack = config.topologyType() == TopologyType.HIERARCHY
@@ -317,6 +318,16 @@ public final class Planner {
             this.sessions = snapshot.sessions();
         }
 
+        /** The annotations we manage as a client with these annotations wants them: none of ours. */
+        private static Map<String, String> clientAnnotations(Map<String, String> annotations) {
+            if (!annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION)) {
+                return CLIENT_ANNOTATIONS;
+            }
+            Map<String, String> want = new LinkedHashMap<>(CLIENT_ANNOTATIONS);
+            want.putAll(ScaleDownProtection.removed(annotations));
+            return want;
+        }
+
         /** A patch that removes these keys. */
         private static Map<String, String> removals(String... keys) {
             Map<String, String> removals = new LinkedHashMap<>();
@@ -358,7 +369,7 @@ public final class Planner {
             List<View> serving = live.isEmpty() ? targets : live;
             Map<String, List<Integer>> groups = switch (topology) {
                 case SINGLE -> Map.of();
-                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode());
+                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode(), groupPeerIndexes());
                 case QUORUM -> Quorums.assign(views, serving, template, warnings);
                 case HIERARCHY -> Racks.assign(views, serving, template, warnings);
             };
@@ -408,10 +419,12 @@ public final class Planner {
             if (hierarchy) {
                 rackKeepers = rackKeepers();
             }
-            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone);
             // hierarchy: current spines keep their seats; the RRs a rack keeps stay there; other RRs
             // (e.g. of another topology) are candidates like clients, so new spines spread over racks
             Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
+            Map<String, Integer> holding = new HashMap<>();
+            reflectors.stream().filter(v -> v.eligible() && current.test(v)).forEach(v -> holding.merge(v.zone, 1, Integer::sum));
+            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone, holding, vacated(holding));
             Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
             pick(seats, byKey(reflectors, current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
                     v -> v.targetSpine = hierarchy);
@@ -433,6 +446,70 @@ public final class Planner {
                 }
                 chooseRackReflectors();
             }
+        }
+
+        /**
+         * The RR indexes each observed group BGPPeer of ours selects in its last form (a make form
+         * selects old and new, the new last), by group id; a selector we did not write is left out.
+         */
+        private Map<String, List<Integer>> groupPeerIndexes() {
+            Map<String, List<Integer>> indexes = new HashMap<>();
+            observedPeers.forEach((name, peer) -> {
+                if (!name.startsWith(GROUP_PEER_PREFIX)) {
+                    return;
+                }
+                String selector = peer.peerSelector();
+                int open = selector.lastIndexOf('{');
+                int close = selector.indexOf('}', open + 1);
+                if (open < 0 || close < 0 || !selector.contains(Names.RR_INDEX_LABEL + " in {")) {
+                    return;
+                }
+                List<Integer> members = new ArrayList<>();
+                for (String value : selector.substring(open + 1, close).split(",")) {
+                    try {
+                        members.add(Integer.parseInt(value.strip().replace("'", "").replace("\"", "")));
+                    } catch (NumberFormatException e) {
+                        return;
+                    }
+                }
+                indexes.put(name.substring(GROUP_PEER_PREFIX.length()), members);
+            });
+            return indexes;
+        }
+
+        /**
+         * Multi: per zone, the groups its clients carry beyond the RRs it holds, i.e. seats it lost
+         * whose clients a successor in the zone would keep (a zone's clients join its own RRs' groups).
+         */
+        private Map<String, Integer> vacated(Map<String, Integer> holding) {
+            if (topology != TopologyType.MULTI) {
+                return Map.of();
+            }
+            Map<String, Set<String>> carried = new HashMap<>();
+            Set<String> zoneGroups = null;
+            String lastZone = null;
+            String lastGroup = null;
+            for (View view : views) {
+                if (view.reflector || view.group == null || !view.eligible()) {
+                    continue;
+                }
+                if (!view.zone.equals(lastZone)) {
+                    zoneGroups = carried.computeIfAbsent(view.zone, z -> new HashSet<>());
+                    lastZone = view.zone;
+                } else if (view.group.equals(lastGroup)) {
+                    continue; // neighbours often share zone and group: no lookup
+                }
+                zoneGroups.add(view.group);
+                lastGroup = view.group;
+            }
+            Map<String, Integer> vacated = new HashMap<>();
+            carried.forEach((zone, groups) -> {
+                int lost = groups.size() - holding.getOrDefault(zone, 0);
+                if (lost > 0) {
+                    vacated.put(zone, lost);
+                }
+            });
+            return vacated;
         }
 
         /**
@@ -786,7 +863,7 @@ public final class Planner {
                 }
                 if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
                     writes.clients++;
-                    if (view.targetGroup != null) {
+                    if (view.targetGroup != null && groups.containsKey(view.targetGroup)) { // a NotReady client may keep a gone one
                         writes.clientsPerGroup.computeIfAbsent(view.targetGroup, g -> new int[1])[0]++;
                     }
                 }
@@ -837,7 +914,8 @@ public final class Planner {
                             view.targetGroup), Map.of(), reason));
                 } else {
                     Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
-                    Map<String, String> annotationDiff = diff(view.facts.annotations(), CLIENT_ANNOTATIONS);
+                    Map<String, String> annotationDiff = diff(view.facts.annotations(),
+                            clientAnnotations(view.facts.annotations()));
                     into.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
                 }
             }
@@ -899,6 +977,8 @@ public final class Planner {
                 wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
                         clusterId == null ? null
                                 : keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
+                ScaleDownProtection.wanted(annotations, clusterId != null && config.protectFromScaleDown(),
+                        wantAnnotations);
                 labelDiff = diff(labels, wantLabels);
                 annotationDiff = diff(annotations, wantAnnotations);
                 if (view.alive()) {
@@ -914,7 +994,7 @@ public final class Planner {
                 }
             } else {
                 labelDiff = diff(labels, clientLabels(view));
-                annotationDiff = diff(annotations, CLIENT_ANNOTATIONS);
+                annotationDiff = diff(annotations, clientAnnotations(annotations));
                 if (view.alive()) {
                     writes.reflectorLabels.add(labels); // still serving until the end of this plan
                 }

@@ -72,6 +72,28 @@ public final class Bgp {
         return node.annotations().get(Names.CLUSTER_ID_ANNOTATION);
     }
 
+    /**
+     * BGP session changes from {@code before} to {@code after}: sessions added plus sessions removed,
+     * each once (both its ends re-render BIRD for it). Churn, where a write count alone hides what a
+     * write costs the data plane.
+     */
+    public static long sessionChanges(Bgp before, Bgp after) {
+        Set<String> nodes = new HashSet<>(before.sessions.keySet());
+        nodes.addAll(after.sessions.keySet());
+        long ends = 0;
+        for (String node : nodes) {
+            Set<String> was = before.sessionsOf(node);
+            Set<String> is = after.sessionsOf(node);
+            for (String peer : was) {
+                ends += is.contains(peer) ? 0 : 1;
+            }
+            for (String peer : is) {
+                ends += was.contains(peer) ? 0 : 1;
+            }
+        }
+        return ends / 2; // sessions are symmetric: every changed one was counted at both its ends
+    }
+
     public Set<String> sessionsOf(String node) {
         return sessions.getOrDefault(node, Set.of());
     }

@@ -68,6 +68,7 @@ class LeastPrivilegeIT {
         "another label      => {\"metadata\":{\"labels\":{\"example.com/role\":\"x\"}}}",
         "removing a label   => {\"metadata\":{\"labels\":{\"topology.kubernetes.io/zone\":null}}}",
         "another annotation => {\"metadata\":{\"annotations\":{\"example.com/note\":\"x\"}}}",
+        "a scale-down annotation but true => {\"metadata\":{\"annotations\":{\"karpenter.sh/do-not-disrupt\":\"false\"}}}",
         "the spec           => {\"spec\":{\"unschedulable\":true}}",
         "a finalizer        => {\"metadata\":{\"finalizers\":[\"example.com/hold\"]}}",
     })

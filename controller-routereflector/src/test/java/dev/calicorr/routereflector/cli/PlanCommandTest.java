@@ -153,7 +153,8 @@ class PlanCommandTest {
         var plan = Planner.plan(model.snapshot(), RouteReflectorConfig.defaults(), Instant.now());
         assertThat(pending.exit()).isEqualTo(1);
         assertThat(pending.out()).startsWith("Decisions: 3" + NL)
-                .contains("Changes: " + plan.steps().size() + " write(s), in the order the controller applies them");
+                .contains("Changes: " + plan.steps().size() + " write(s) (")
+                .contains("), in the order the controller applies them");
         List<String> stepLines = pending.out().lines().dropWhile(l -> !l.startsWith("Changes: ")).skip(1)
                 .takeWhile(l -> l.startsWith("  ")).map(String::strip).toList();
         // the same writes the planner gives, but for the serving-since instants of this run

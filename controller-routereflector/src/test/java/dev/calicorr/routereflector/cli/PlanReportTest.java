@@ -63,7 +63,9 @@ class PlanReportTest {
         assertThat(report.bgpPeers().items()).containsExactlyInAnyOrderElementsOf(plan.desiredPeers());
         assertThat(report.sessions()).isEqualTo(new PlanReport.Totals(300, 294 * 3 + 15, 300 * 299 / 2,
                 300 * 299 / 2 - (294 * 3 + 15), 98.0));
-        assertThat(report.changes()).isEqualTo(new PlanReport.Changes(plan.steps().size(), null, null, null));
+        // from nothing: a patch per node (the RRs two), every peer created, every session new
+        assertThat(report.changes()).isEqualTo(new PlanReport.Changes(plan.steps().size(), 300 + 6,
+                plan.desiredPeers().size(), 294 * 3 + 15, null, null, null));
         assertThat(report.warnings()).isEmpty();
     }
 

@@ -54,7 +54,7 @@ class ReportWriterTest {
                 "BGP sessions: 30 over 12 Ready nodes (the BGPPeers above, node-to-node mesh off)",
                 "Full mesh:    66 = N(N-1)/2",
                 "Avoided:      36 (54.55%)", "", "Warnings: none",
-                "Changes: 21 write(s) from the current state (--diff lists them)", ""));
+                "Changes: 21 write(s) from the current state (16 node, 5 BGPPeer; 30 BGP session change(s); --diff lists them)", ""));
     }
 
     @Test
@@ -72,7 +72,7 @@ class ReportWriterTest {
                 .isEqualTo("{\"sessions\":3,\"clients\":8}");
         assertThat(json.get("bgpPeers").get("items").get(0).get("peerSelector").asText())
                 .isEqualTo("calico-rr-controller/rr-index in {'1', '2', '3'}");
-        assertThat(json.get("changes").toString()).isEqualTo("{\"writes\":21}");
+        assertThat(json.get("changes").toString()).isEqualTo("{\"writes\":21,\"nodeWrites\":16,\"peerWrites\":5,\"sessionChanges\":30}");
         assertThat(json.get("config").get("effective").get("ratio").asDouble()).isEqualTo(0.5);
     }
 
@@ -83,7 +83,7 @@ class ReportWriterTest {
 
         List<String> lines = diff.lines().toList();
         assertThat(lines.get(0)).isEqualTo("Decisions: 4");
-        assertThat(lines.get(5)).isEqualTo("Changes: 21 write(s), in the order the controller applies them");
+        assertThat(lines.get(5)).isEqualTo("Changes: 21 write(s) (16 node, 5 BGPPeer; 30 BGP session change(s)), in the order the controller applies them");
         assertThat(lines.subList(6, 27)).isEqualTo(report.changes().steps().stream().map(s -> "  " + s).toList());
         assertThat(lines.get(27)).isEqualTo("Warnings: none");
         assertThat(ReportWriter.json(report)).contains("\"steps\" : [ \"patch node ");

@@ -65,6 +65,7 @@ class RouteReflectorConfigParserTest {
         section.put("manageNodeToNodeMesh", true);
         section.put("sessionStuckAfter", "90s");
         section.put("sessionSettleDelay", "20s");
+        section.put("maxStepsPerReconcile", 200);
         ParsedConfig<RouteReflectorConfig> parsed = parse(section, Map.of());
         RouteReflectorConfig config = parsed.config();
         assertThat(config.min()).isEqualTo(2);
@@ -89,7 +90,8 @@ class RouteReflectorConfigParserTest {
         assertThat(config.manageNodeToNodeMesh()).isTrue();
         assertThat(config.sessionStuckAfter()).isEqualTo(Duration.ofSeconds(90));
         assertThat(config.sessionSettleDelay()).isEqualTo(Duration.ofSeconds(20));
-        assertThat(parsed.effective()).containsEntry("manageNodeToNodeMesh", true)
+        assertThat(config.maxStepsPerReconcile()).isEqualTo(200);
+        assertThat(parsed.effective()).containsEntry("manageNodeToNodeMesh", true).containsEntry("maxStepsPerReconcile", 200)
                 .containsEntry("sessionStuckAfter", "1m30s").containsEntry("sessionSettleDelay", "20s");
         assertThat(parsed.effective()).containsEntry("topologyType", "single").containsEntry("removalDelay", "2m")
                 .containsEntry("incompatibleLabels", "dedicated=gpu,spot").containsEntry("nodeSelector",
@@ -139,6 +141,8 @@ class RouteReflectorConfigParserTest {
         "sessionSettleDelay=later          | spec.controllers.routereflector.sessionSettleDelay: 'later' is not a duration",
         "manageNodeToNodeMesh=yes          | spec.controllers.routereflector.manageNodeToNodeMesh:",
         "routeReflectorsPerNode=0          | spec.controllers.routereflector.routeReflectorsPerNode: must be at least 1",
+        "maxStepsPerReconcile=0            | spec.controllers.routereflector.maxStepsPerReconcile: must be at least 1, got 0",
+        "maxStepsPerReconcile=2.5          | spec.controllers.routereflector.maxStepsPerReconcile:",
         "mni=3                             | spec.controllers.routereflector.mni: unknown field",
         "topologyType=quorum,min=4,max=5   | spec.controllers.routereflector.max: quorum needs a multiple of 3",
         "topologyType=hierarchy,rackLabel=a b | spec.controllers.routereflector.rackLabel: 'a b'",
@@ -151,7 +155,7 @@ class RouteReflectorConfigParserTest {
             int eq = assignment.indexOf('=');
             String key = assignment.substring(0, eq).trim();
             String value = assignment.substring(eq + 1).trim();
-            Object typed = Set.of("min", "max", "ratio", "routeReflectorsPerNode", "mni").contains(key)
+            Object typed = Set.of("min", "max", "ratio", "routeReflectorsPerNode", "maxStepsPerReconcile", "mni").contains(key)
                     ? (Object) Double.parseDouble(value) : value;
             section.put(key, typed);
         }

@@ -77,6 +77,87 @@ class PlannerTest {
                 Map.of("a", 1, "b", 4));
     }
 
+    /** Issue 15's first finding: at 3,000 nodes in zones of 1,000, one client deleted moved a seat (501 patches). */
+    @Test
+    void aClientDeletedOrAddedOnAZoneBoundaryMovesNoSeat() {
+        ClusterModel model = new ClusterModel(nodes(3000, "a", "b", "c"));
+        RouteReflectorConfig config = RouteReflectorConfig.defaults();
+        Convergence.converge(model, config, T0, 3);
+        Set<String> before = reflectors(model);
+        assertThat(perZone(model)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 4L, "b", 3L, "c", 3L));
+        String client = model.nodes().stream().map(NodeFacts::name).filter(n -> !before.contains(n))
+                .filter(n -> model.node(n).labels().get("topology.kubernetes.io/zone").equals("a")).findFirst().orElseThrow();
+        NodeFacts deleted = model.node(client);
+
+        model.remove(client);
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(60)).steps()).isEmpty();
+        model.put(ClusterModel.node(client, "a", true, deleted.created()));
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(120)).steps()).hasSize(1); // its group label
+        Convergence.converge(model, config, T0.plusSeconds(120), 3);
+        assertThat(reflectors(model)).isEqualTo(before);
+    }
+
+    /** A lost zone's clients are NotReady: nothing is written to them until they return (issue 15). */
+    @Test
+    void notReadyClientsAreNotWrittenWhenTheirZoneIsLost() {
+        ClusterModel model = new ClusterModel(nodes(600, "a", "b", "c"));
+        RouteReflectorConfig config = config(0.01, 3, 10);
+        Convergence.converge(model, config, T0, 3);
+        Set<String> lost = new TreeSet<>();
+        for (NodeFacts node : new ArrayList<>(model.nodes())) {
+            if (node.labels().get("topology.kubernetes.io/zone").equals("c")) {
+                model.put(ClusterModel.with(node, false, false, List.of()));
+                lost.add(node.name());
+            }
+        }
+        Set<String> lostReflectors = new TreeSet<>(reflectors(model));
+        lostReflectors.retainAll(lost);
+        List<Step> steps = new ArrayList<>();
+        for (int round = 0; round < 6; round++) {
+            Plan plan = Convergence.applyOnce(model, config, T0.plusSeconds(3600 + 120L * round));
+            steps.addAll(plan.steps());
+        }
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(9000)).steps()).isEmpty();
+        assertThat(steps).filteredOn(s -> s instanceof Step.PatchNode p && lost.contains(p.node()))
+                .allMatch(s -> lostReflectors.contains(((Step.PatchNode) s).node()));
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+
+        for (String name : lost) { // the zone returns: each client gets a live group again
+            model.put(ClusterModel.with(model.node(name), true, false, List.of()));
+        }
+        Convergence.converge(model, config, T0.plusSeconds(20000), 6);
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+    }
+
+    /** A new RR's group fills with new clients; existing ones move only beyond the balance bound. */
+    @Test
+    void clientsMoveOnlyBeyondTheBalanceBoundWhenGroupsAreAdded() {
+        ClusterModel model = new ClusterModel(nodes(300, "a"));
+        Convergence.converge(model, config(0.02, 3, 100), T0, 3);
+        Map<String, String> groupBefore = new HashMap<>();
+        model.nodes().forEach(n -> groupBefore.put(n.name(), n.labels().get(Names.GROUP_LABEL)));
+        Map<String, Long> sizes = groupBefore.values().stream().filter(g -> g != null)
+                .collect(Collectors.groupingBy(g -> g, Collectors.counting()));
+        assertThat(sizes).hasSize(6).allSatisfy((group, size) -> assertThat(size).isEqualTo(49L));
+
+        Convergence.converge(model, config(0.025, 3, 100), T0.plusSeconds(3600), 6); // 6 -> 8 RRs
+        assertThat(reflectors(model)).hasSize(8);
+        int clients = 300 - 8;
+        long cap = (long) Math.ceil(ClientGroups.BALANCE_BOUND * clients / 8);
+        Map<String, Long> after = model.nodes().stream().map(n -> n.labels().get(Names.GROUP_LABEL))
+                .filter(g -> g != null).collect(Collectors.groupingBy(g -> g, Collectors.counting()));
+        assertThat(after).hasSize(8).allSatisfy((group, size) -> assertThat(size).isLessThanOrEqualTo(cap));
+        long moved = model.nodes().stream().filter(n -> groupBefore.get(n.name()) != null
+                && n.labels().get(Names.GROUP_LABEL) != null
+                && !groupBefore.get(n.name()).equals(n.labels().get(Names.GROUP_LABEL))).count();
+        // each old group gives up only what its remaining clients exceed the bound by (an even split: ~6 x 12)
+        Map<String, Long> stayingClients = model.nodes().stream().filter(n -> groupBefore.get(n.name()) != null
+                && !reflectors(model).contains(n.name())).collect(Collectors.groupingBy(n -> groupBefore.get(n.name()),
+                        Collectors.counting()));
+        assertThat(moved).isEqualTo(stayingClients.values().stream().mapToLong(n -> Math.max(0, n - cap)).sum())
+                .isLessThan(6 * 12);
+    }
+
     @Test
     void sixtyNodesInThreeZonesConvergeToBalancedMultiTopology() {
         ClusterModel model = new ClusterModel(nodes(60, "a", "b", "c"));
