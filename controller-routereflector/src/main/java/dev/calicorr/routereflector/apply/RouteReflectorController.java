@@ -62,7 +62,8 @@ public final class RouteReflectorController implements ManagedController<RouteRe
         GenericKubernetesApi<BgpPeer, BgpPeerList> peerApi = peers(context.apiClient());
         queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(), backoff);
         // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
-        SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY));
+        SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY),
+                clock);
         reconciler = new RouteReflectorReconciler(nodeInformer.getIndexer(), peerInformer.getIndexer(), config::get,
                 new StepExecutor(context.apiClient(), peerApi, context.dryRun(), metrics,
                         new PeerNames(peerInformer.getIndexer())), context.events(), metrics,

@@ -28,6 +28,7 @@ import io.kubernetes.client.util.generic.options.ListOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,12 @@ final class SessionChecks {
     private final EventRecorder events;
     private final RouteReflectorMetrics metrics;
     private final Runnable wake;
+    private final Clock clock;
+    /**
+     * Per CalicoNodeStatus we own: its latest report (status.lastUpdated) and when this replica
+     * first saw it (our clock, not calico-node's), so a report is judged against our own writes.
+     */
+    private final Map<String, Report> reports = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<CalicoNodeStatus> informer;
     private volatile Boolean installed;
     private Instant nextCheck = Instant.EPOCH;
@@ -88,6 +96,10 @@ final class SessionChecks {
             this.since = since;
             this.state = state;
         }
+    }
+
+    /** A report of calico-node's and when we first saw it. */
+    private record Report(String lastUpdated, Instant seen) {
     }
 
     /** Whether session facts can be had. */
@@ -141,14 +153,17 @@ final class SessionChecks {
      * @param stuckWith       per such RR: the nodes whose session with it was reported stuck
      * @param awaitingReport  RRs whose status calico-node has not filled in yet, but still may
      *                        (created less than sessionStuckAfter ago, or about to be created)
+     * @param reportSeen      per RR of establishedWith: when this replica first saw the report those
+     *                        sessions come from (its clock, as our writes' times are)
      */
     record Peers(Map<String, Set<String>> establishedWith, Map<String, Set<String>> stuckWith,
-            Set<String> awaitingReport) {
-        static final Peers NONE = new Peers(Map.of(), Map.of(), Set.of());
+            Set<String> awaitingReport, Map<String, Instant> reportSeen) {
+        static final Peers NONE = new Peers(Map.of(), Map.of(), Set.of(), Map.of());
     }
 
-    SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake) {
+    SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake, Clock clock) {
         this.context = context;
+        this.clock = clock;
         this.api = api(context.apiClient());
         this.events = context.events();
         this.metrics = metrics;
@@ -222,6 +237,7 @@ final class SessionChecks {
             @Override
             public void onAdd(CalicoNodeStatus obj) {
                 if (isOwned(obj)) {
+                    reportSeen(obj);
                     wake.run();
                 }
             }
@@ -229,6 +245,7 @@ final class SessionChecks {
             @Override
             public void onUpdate(CalicoNodeStatus before, CalicoNodeStatus after) {
                 if (isOwned(after)) {
+                    reportSeen(after);
                     wake.run();
                 }
             }
@@ -236,11 +253,23 @@ final class SessionChecks {
             @Override
             public void onDelete(CalicoNodeStatus obj, boolean deletedFinalStateUnknown) {
                 if (isOwned(obj)) {
+                    reports.remove(obj.getMetadata().getName());
                     wake.run();
                 }
             }
         });
         informer = created;
+    }
+
+    /**
+     * When this replica first saw the status's current report: the informer's event (the earliest
+     * we can know of it), or a reconcile that reads the cache before that event is handled.
+     */
+    private Instant reportSeen(CalicoNodeStatus status) {
+        String lastUpdated = status.getStatus() == null ? null : status.getStatus().getLastUpdated();
+        return reports.compute(status.getMetadata().getName(), (name, known) ->
+                known != null && Objects.equals(known.lastUpdated(), lastUpdated) ? known
+                        : new Report(lastUpdated, clock.instant())).seen();
     }
 
     /**
@@ -352,6 +381,7 @@ final class SessionChecks {
         Set<String> served = new HashSet<>();
         Map<String, Set<String>> establishedWith = new HashMap<>();
         Map<String, Set<String>> stuckWith = new HashMap<>();
+        Map<String, Instant> seen = new HashMap<>();
         Set<String> awaiting = new HashSet<>();
         Duration recheck = null;
         int newlyStuck = 0;
@@ -375,6 +405,7 @@ final class SessionChecks {
             }
             Set<String> up = new HashSet<>();
             establishedWith.put(rr, up);
+            seen.put(rr, reportSeen(status));
             int established = 0;
             Map<String, String> notEstablished = new TreeMap<>();
             CalicoNodeStatus.Bgp bgp = status.getStatus().getBgp();
@@ -423,7 +454,7 @@ final class SessionChecks {
             metrics.sessionsStuck(newlyStuck);
         }
         return new Observation(State.ACTIVE, facts, served, Optional.ofNullable(recheck),
-                new Peers(establishedWith, stuckWith, awaiting));
+                new Peers(establishedWith, stuckWith, awaiting, seen));
     }
 
     private static Duration earlier(Duration a, Duration b) {
