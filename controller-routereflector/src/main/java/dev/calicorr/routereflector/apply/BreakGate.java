@@ -83,6 +83,8 @@ final class BreakGate {
 
         Reports reports = new Reports(snapshot, made, sessions, config, lastWrite, now);
         Map<String, int[]> waitedPerNode = new HashMap<>();
+        /** sessions Established in a report from before the change: named only when nothing else is waited for */
+        Map<String, int[]> stalePerNode = new HashMap<>();
         int waited = 0;
         boolean settling = false;
         boolean stale = false;
@@ -109,7 +111,8 @@ final class BreakGate {
                     waitsHere = true;
                     settling |= seen == Seen.UNREPORTED;
                     stale |= seen == Seen.STALE;
-                    waitedPerNode.computeIfAbsent(reports.reflectorOf(node, peer), k -> new int[1])[0]++;
+                    (seen == Seen.STALE ? stalePerNode : waitedPerNode)
+                            .computeIfAbsent(reports.reflectorOf(node, peer), k -> new int[1])[0]++;
                 }
             }
             if (keepsOne && !keepsUp && !waitsHere && stuckNode == null
@@ -119,13 +122,14 @@ final class BreakGate {
         }
         String change = describe(plan);
         if (waited > 0) {
-            Map.Entry<String, int[]> most = waitedPerNode.entrySet().stream()
+            Set<String> nodes = new HashSet<>(waitedPerNode.keySet());
+            nodes.addAll(stalePerNode.keySet());
+            Map.Entry<String, int[]> most = (waitedPerNode.isEmpty() ? stalePerNode : waitedPerNode).entrySet().stream()
                     .max(Map.Entry.<String, int[]>comparingByValue((a, b) -> Integer.compare(a[0], b[0]))
                             .thenComparing(Map.Entry.comparingByKey((a, b) -> b.compareTo(a))))
                     .orElseThrow();
-            int others = waitedPerNode.size() - 1;
             String message = "waiting for " + sessionsText(most.getValue()[0]) + " of " + most.getKey()
-                    + (others > 0 ? " (" + waited + " in all, of " + (others + 1) + " nodes)" : "") + " before " + change
+                    + (nodes.size() > 1 ? " (" + waited + " in all, of " + nodes.size() + " nodes)" : "") + " before " + change
                     + (settling ? " (sessions calico-node does not report count as up "
                             + dev.calicorr.core.config.ConfigValues.formatDuration(config.sessionSettleDelay())
                             + " after the last change: sessionSettleDelay)" : "")

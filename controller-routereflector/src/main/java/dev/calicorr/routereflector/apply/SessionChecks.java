@@ -74,7 +74,7 @@ final class SessionChecks {
      * Per CalicoNodeStatus we own: its latest report (status.lastUpdated) and when this replica
      * first saw it (our clock, not calico-node's), so a report is judged against our own writes.
      */
-    private final Map<String, Report> reports = new ConcurrentHashMap<>();
+    private final Map<String, FirstSeen> reports = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<CalicoNodeStatus> informer;
     private volatile Boolean installed;
     private Instant nextCheck = Instant.EPOCH;
@@ -82,6 +82,11 @@ final class SessionChecks {
     private final Map<String, Map<String, Down>> down = new HashMap<>();
     /** Per RR, the serving-since under which it had all its sessions Established at once. */
     private final Map<String, String> verifiedUnder = new HashMap<>();
+    /**
+     * Per RR, its serving-since and when a reconcile first read it (our clock): a new one comes with
+     * a new cluster ID, which restarts the RR's sessions, so only a report newer than it verifies.
+     */
+    private final Map<String, FirstSeen> servingSeen = new HashMap<>();
     private final Set<String> silentReported = new HashSet<>();
     private final Set<String> foreignReported = new HashSet<>();
     private boolean silent;
@@ -98,8 +103,8 @@ final class SessionChecks {
         }
     }
 
-    /** A report of calico-node's and when we first saw it. */
-    private record Report(String lastUpdated, Instant seen) {
+    /** A value we read (a report's lastUpdated, a serving-since) and when we first saw it. */
+    private record FirstSeen(String value, Instant at) {
     }
 
     /** Whether session facts can be had. */
@@ -268,8 +273,8 @@ final class SessionChecks {
     private Instant reportSeen(CalicoNodeStatus status) {
         String lastUpdated = status.getStatus() == null ? null : status.getStatus().getLastUpdated();
         return reports.compute(status.getMetadata().getName(), (name, known) ->
-                known != null && Objects.equals(known.lastUpdated(), lastUpdated) ? known
-                        : new Report(lastUpdated, clock.instant())).seen();
+                known != null && Objects.equals(known.value(), lastUpdated) ? known
+                        : new FirstSeen(lastUpdated, clock.instant())).at();
     }
 
     /**
@@ -307,6 +312,7 @@ final class SessionChecks {
             }
             down.clear();
             verifiedUnder.clear();
+            servingSeen.clear();
         }
         installed = found;
         return found;
@@ -441,7 +447,8 @@ final class SessionChecks {
             // Taken over: something is up and nothing is still coming up. A session already reported
             // stuck (one broken client) does not hold a hand-over back for ever, unless most are down.
             String servingSince = annotations(node).get(Names.SERVING_SINCE_ANNOTATION);
-            if (established > 0 && pending == 0 && stuck < established && servingSince != null) {
+            if (established > 0 && pending == 0 && stuck < established && servingSince != null
+                    && reportsAfter(rr, servingSince, seen.get(rr), now)) {
                 verifiedUnder.put(rr, servingSince);
             }
             boolean verified = servingSince != null && servingSince.equals(verifiedUnder.get(rr));
@@ -449,12 +456,24 @@ final class SessionChecks {
         }
         down.keySet().retainAll(facts.keySet());
         verifiedUnder.keySet().retainAll(reflectors.keySet());
+        servingSeen.keySet().retainAll(reflectors.keySet());
         metrics.sessions(true, facts);
         if (newlyStuck > 0) {
             metrics.sessionsStuck(newlyStuck);
         }
         return new Observation(State.ACTIVE, facts, served, Optional.ofNullable(recheck),
                 new Peers(establishedWith, stuckWith, awaiting, seen));
+    }
+
+    /**
+     * Whether the RR's report shows BIRD after it took up this serving-since (and its cluster ID):
+     * first seen {@link BreakGate#REPORT_LAG} after we first read it, or calico-node had its period
+     * since to write a newer one (the break gate's rule).
+     */
+    private boolean reportsAfter(String rr, String servingSince, Instant reportSeen, Instant now) {
+        Instant since = servingSeen.compute(rr, (name, known) -> known != null
+                && known.value().equals(servingSince) ? known : new FirstSeen(servingSince, now)).at();
+        return !reportSeen.isBefore(since.plus(BreakGate.REPORT_LAG)) || !now.isBefore(since.plus(BreakGate.REPORT_HOLDS));
     }
 
     private static Duration earlier(Duration a, Duration b) {
@@ -584,6 +603,7 @@ final class SessionChecks {
         }
         down.clear();
         verifiedUnder.clear();
+        servingSeen.clear();
         metrics.sessions(false, Map.of());
         return written;
     }

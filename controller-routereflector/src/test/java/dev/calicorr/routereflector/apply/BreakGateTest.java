@@ -165,6 +165,10 @@ class BreakGateTest {
         });
         Observation tooSoon = reported(Set.of(), null, Set.of(), Set.of(), FRESH.minusMillis(1));
         assertThat(BreakGate.check(snapshot, plan, tooSoon, CONFIG, NOW, FRESH)).isPresent();
+        // the operator is told of the sessions still coming up (the replacement's), not of the old reports
+        Observation oldAndAwaiting = reported(Set.of(replacement), null, Set.of(), Set.of(), NOW.minusSeconds(4));
+        assertThat(BreakGate.check(snapshot, plan, oldAndAwaiting, CONFIG, NOW, FRESH))
+                .hasValueSatisfying(hold -> assertThat(hold.node()).isEqualTo(replacement));
 
         // the old report stands once calico-node had its chance to write a newer one; the wait ends then
         Instant holds = NOW.plus(BreakGate.REPORT_HOLDS);
