@@ -21,11 +21,18 @@ import java.util.Set;
  * every node the break steps take a session from: each session of that node that exists once the
  * make steps are written and is still there after the break steps (the ones it keeps, among them
  * the ones the make steps created). The break steps wait until every such session is Established in
- * the CalicoNodeStatus of either end, or reported stuck; where neither end reports (no
+ * a fresh report of the CalicoNodeStatus of either end, or reported stuck; where neither end reports (no
  * CalicoNodeStatus CRD, calico-node silent or not reporting yet, no status for that node), until
  * sessionSettleDelay has passed since the last write. A new RR whose status calico-node has yet to
  * fill in is waited for (up to sessionStuckAfter). A node that would keep only stuck sessions while it still has a
  * working one holds the break steps back too: cutting it off would take its routes.
+ *
+ * <p>Fresh: calico-node writes a status only when what BIRD says changed, at most every
+ * {@link SessionChecks#UPDATE_PERIOD_SECONDS}, so a status may show a session Established that our
+ * last write is about to restart (a new cluster ID restarts every session of that node). A report
+ * counts once this replica first saw it at least {@link #REPORT_LAG} after its last write (seen by
+ * our clock, so calico-node's clock does not matter), or, when none came, once calico-node has had
+ * a whole period after that lag to write one: its last report then still holds.
  *
  * <p>Sessions come from {@link Bgp} (what calico-node makes of the nodes and BGPPeers), computed
  * only for plans that have break steps: O(nodes × BGPPeers + sessions).
@@ -33,6 +40,14 @@ import java.util.Set;
 final class BreakGate {
     /** How soon to look again while sessions come up; a status update wakes the reconcile sooner. */
     static final Duration RECHECK = Duration.ofSeconds(5);
+    /**
+     * How long after our write calico-node may still report BIRD as it was before it: the watch to
+     * confd, confd's render and BIRD's reconfigure (well under a second on an idle node; the margin is
+     * for a loaded one), and our watch of the status. A report first seen sooner does not count.
+     */
+    static final Duration REPORT_LAG = Duration.ofSeconds(3);
+    /** After this long without a new report since our write, calico-node's last report holds (see above). */
+    static final Duration REPORT_HOLDS = REPORT_LAG.plusSeconds(SessionChecks.UPDATE_PERIOD_SECONDS).plus(REPORT_LAG);
 
     private BreakGate() {
     }
@@ -47,7 +62,8 @@ final class BreakGate {
     record Hold(String node, int sessions, String message, Duration recheckAfter) {
     }
 
-    private enum Seen { UP, STUCK, PENDING, UNREPORTED }
+    /** UP only in a fresh report; STALE: Established in a report from before the change. */
+    private enum Seen { UP, STUCK, PENDING, STALE, UNREPORTED }
 
     /**
      * @param lastWrite when the controller last wrote a step (its make steps of this reconcile
@@ -67,8 +83,11 @@ final class BreakGate {
 
         Reports reports = new Reports(snapshot, made, sessions, config, lastWrite, now);
         Map<String, int[]> waitedPerNode = new HashMap<>();
+        /** sessions Established in a report from before the change: named only when nothing else is waited for */
+        Map<String, int[]> stalePerNode = new HashMap<>();
         int waited = 0;
         boolean settling = false;
+        boolean stale = false;
         String stuckNode = null;
         for (String node : before.upNodes()) {
             Set<String> had = before.sessionsOf(node);
@@ -87,34 +106,41 @@ final class BreakGate {
                 Seen seen = reports.seen(node, peer);
                 if (seen == Seen.UP) {
                     keepsUp = true;
-                } else if (seen == Seen.PENDING || seen == Seen.UNREPORTED) {
+                } else if (seen != Seen.STUCK) {
                     waited++;
                     waitsHere = true;
                     settling |= seen == Seen.UNREPORTED;
-                    waitedPerNode.computeIfAbsent(reports.reflectorOf(node, peer), k -> new int[1])[0]++;
+                    stale |= seen == Seen.STALE;
+                    (seen == Seen.STALE ? stalePerNode : waitedPerNode)
+                            .computeIfAbsent(reports.reflectorOf(node, peer), k -> new int[1])[0]++;
                 }
             }
             if (keepsOne && !keepsUp && !waitsHere && stuckNode == null
-                    && had.stream().anyMatch(peer -> reports.seen(node, peer) == Seen.UP)) {
+                    && had.stream().map(peer -> reports.seen(node, peer)).anyMatch(s -> s == Seen.UP || s == Seen.STALE)) {
                 stuckNode = node; // only stuck sessions would be left of a node that has a working one
             }
         }
         String change = describe(plan);
         if (waited > 0) {
-            Map.Entry<String, int[]> most = waitedPerNode.entrySet().stream()
+            Set<String> nodes = new HashSet<>(waitedPerNode.keySet());
+            nodes.addAll(stalePerNode.keySet());
+            Map.Entry<String, int[]> most = (waitedPerNode.isEmpty() ? stalePerNode : waitedPerNode).entrySet().stream()
                     .max(Map.Entry.<String, int[]>comparingByValue((a, b) -> Integer.compare(a[0], b[0]))
                             .thenComparing(Map.Entry.comparingByKey((a, b) -> b.compareTo(a))))
                     .orElseThrow();
-            int others = waitedPerNode.size() - 1;
             String message = "waiting for " + sessionsText(most.getValue()[0]) + " of " + most.getKey()
-                    + (others > 0 ? " (" + waited + " in all, of " + (others + 1) + " nodes)" : "") + " before " + change
+                    + (nodes.size() > 1 ? " (" + waited + " in all, of " + nodes.size() + " nodes)" : "") + " before " + change
                     + (settling ? " (sessions calico-node does not report count as up "
                             + dev.calicorr.core.config.ConfigValues.formatDuration(config.sessionSettleDelay())
-                            + " after the last change: sessionSettleDelay)" : "");
+                            + " after the last change: sessionSettleDelay)" : "")
+                    + (stale ? " (a CalicoNodeStatus calico-node wrote before the last change does not count; it "
+                            + "reports within " + SessionChecks.UPDATE_PERIOD_SECONDS + "s of a change)" : "");
             Duration recheck = RECHECK;
             if (settling) {
-                Duration left = Duration.between(now, lastWrite.plus(config.sessionSettleDelay()));
-                recheck = left.compareTo(recheck) < 0 && !left.isNegative() ? left : recheck;
+                recheck = sooner(recheck, Duration.between(now, lastWrite.plus(config.sessionSettleDelay())));
+            }
+            if (stale) {
+                recheck = sooner(recheck, Duration.between(now, lastWrite.plus(REPORT_HOLDS)));
             }
             return Optional.of(new Hold(most.getKey(), most.getValue()[0], message, recheck));
         }
@@ -124,6 +150,10 @@ final class BreakGate {
                     + "ones; fix calico-node or BGP (TCP 179) between the nodes", RECHECK));
         }
         return Optional.empty();
+    }
+
+    private static Duration sooner(Duration recheck, Duration left) {
+        return left.compareTo(recheck) < 0 && !left.isNegative() ? left : recheck;
     }
 
     private static String sessionsText(int count) {
@@ -165,6 +195,10 @@ final class BreakGate {
         private final SessionChecks.Observation observation;
         private final boolean settled;
         private final boolean givenUp;
+        /** a report first seen from then on shows BIRD after our last write */
+        private final Instant freshFrom;
+        /** calico-node's last report holds: it had a whole period after freshFrom to write a newer one */
+        private final boolean reportsHold;
         /** RRs labelled by this plan's make steps: calico-node reports here, their statuses are still to come */
         private final Set<String> labelledNow = new HashSet<>();
 
@@ -184,12 +218,14 @@ final class BreakGate {
             this.settled = !now.isBefore(lastWrite.plus(config.sessionSettleDelay()));
             // a session a reporting RR never lists within sessionStuckAfter of the change counts as stuck
             this.givenUp = !now.isBefore(lastWrite.plus(config.sessionStuckAfter()));
+            this.freshFrom = lastWrite.plus(REPORT_LAG);
+            this.reportsHold = !now.isBefore(lastWrite.plus(REPORT_HOLDS));
         }
 
         Seen seen(String a, String b) {
             Seen fromA = reportOf(a, b);
             Seen fromB = reportOf(b, a);
-            for (Seen seen : new Seen[] {Seen.UP, Seen.PENDING, Seen.STUCK}) {
+            for (Seen seen : new Seen[] {Seen.UP, Seen.PENDING, Seen.STALE, Seen.STUCK}) {
                 if (fromA == seen || fromB == seen) {
                     return seen;
                 }
@@ -204,7 +240,8 @@ final class BreakGate {
                         ? Seen.PENDING : Seen.UNREPORTED;
             }
             if (up.contains(peer)) {
-                return Seen.UP;
+                Instant seen = observation.peers().reportSeen().get(reflector);
+                return reportsHold || seen != null && !seen.isBefore(freshFrom) ? Seen.UP : Seen.STALE;
             }
             if (observation.peers().stuckWith().getOrDefault(reflector, Set.of()).contains(peer)) {
                 return Seen.STUCK;

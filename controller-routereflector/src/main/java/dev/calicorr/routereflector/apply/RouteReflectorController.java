@@ -66,7 +66,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
         queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(), backoff);
         // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
         SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY),
-                datastore.sessionReportsInKubernetes());
+                clock, datastore.sessionReportsInKubernetes());
         reconciler = new RouteReflectorReconciler(datastore.nodes(), datastore.peers(), config::get,
                 new StepExecutor(datastore.nodeWrites(), datastore.peerWrites(), context.dryRun(), metrics,
                         new PeerNames(datastore.peers())), context.events(), metrics,

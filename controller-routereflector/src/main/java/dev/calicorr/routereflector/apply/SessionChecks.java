@@ -28,6 +28,7 @@ import io.kubernetes.client.util.generic.options.ListOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,12 @@ final class SessionChecks {
     private final EventRecorder events;
     private final RouteReflectorMetrics metrics;
     private final Runnable wake;
+    private final Clock clock;
+    /**
+     * Per CalicoNodeStatus we own: its latest report (status.lastUpdated) and when this replica
+     * first saw it (our clock, not calico-node's), so a report is judged against our own writes.
+     */
+    private final Map<String, FirstSeen> reports = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<CalicoNodeStatus> informer;
     private volatile Boolean installed;
     private final boolean inKubernetes;
@@ -75,6 +83,11 @@ final class SessionChecks {
     private final Map<String, Map<String, Down>> down = new HashMap<>();
     /** Per RR, the serving-since under which it had all its sessions Established at once. */
     private final Map<String, String> verifiedUnder = new HashMap<>();
+    /**
+     * Per RR, its serving-since and when a reconcile first read it (our clock): a new one comes with
+     * a new cluster ID, which restarts the RR's sessions, so only a report newer than it verifies.
+     */
+    private final Map<String, FirstSeen> servingSeen = new HashMap<>();
     private final Set<String> silentReported = new HashSet<>();
     private final Set<String> foreignReported = new HashSet<>();
     private boolean silent;
@@ -89,6 +102,10 @@ final class SessionChecks {
             this.since = since;
             this.state = state;
         }
+    }
+
+    /** A value we read (a report's lastUpdated, a serving-since) and when we first saw it. */
+    private record FirstSeen(String value, Instant at) {
     }
 
     /** Whether session facts can be had. */
@@ -142,18 +159,23 @@ final class SessionChecks {
      * @param stuckWith       per such RR: the nodes whose session with it was reported stuck
      * @param awaitingReport  RRs whose status calico-node has not filled in yet, but still may
      *                        (created less than sessionStuckAfter ago, or about to be created)
+     * @param reportSeen      per RR of establishedWith: when this replica first saw the report those
+     *                        sessions come from (its clock, as our writes' times are)
      */
     record Peers(Map<String, Set<String>> establishedWith, Map<String, Set<String>> stuckWith,
-            Set<String> awaitingReport) {
-        static final Peers NONE = new Peers(Map.of(), Map.of(), Set.of());
+            Set<String> awaitingReport, Map<String, Instant> reportSeen) {
+        static final Peers NONE = new Peers(Map.of(), Map.of(), Set.of(), Map.of());
     }
 
     /**
+     * @param clock        this replica's clock: when a report was first seen, as our writes' times are
      * @param inKubernetes whether calico-node's reports are CalicoNodeStatus objects of the
      *                     Kubernetes API; where they are not (the etcdv3 datastore), the checks are off
      */
-    SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake, boolean inKubernetes) {
+    SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake, Clock clock,
+            boolean inKubernetes) {
         this.context = context;
+        this.clock = clock;
         this.api = api(context.apiClient());
         this.events = context.events();
         this.metrics = metrics;
@@ -234,6 +256,7 @@ final class SessionChecks {
             @Override
             public void onAdd(CalicoNodeStatus obj) {
                 if (isOwned(obj)) {
+                    reportSeen(obj);
                     wake.run();
                 }
             }
@@ -241,6 +264,7 @@ final class SessionChecks {
             @Override
             public void onUpdate(CalicoNodeStatus before, CalicoNodeStatus after) {
                 if (isOwned(after)) {
+                    reportSeen(after);
                     wake.run();
                 }
             }
@@ -248,11 +272,23 @@ final class SessionChecks {
             @Override
             public void onDelete(CalicoNodeStatus obj, boolean deletedFinalStateUnknown) {
                 if (isOwned(obj)) {
+                    reports.remove(obj.getMetadata().getName());
                     wake.run();
                 }
             }
         });
         informer = created;
+    }
+
+    /**
+     * When this replica first saw the status's current report: the informer's event (the earliest
+     * we can know of it), or a reconcile that reads the cache before that event is handled.
+     */
+    private Instant reportSeen(CalicoNodeStatus status) {
+        String lastUpdated = status.getStatus() == null ? null : status.getStatus().getLastUpdated();
+        return reports.compute(status.getMetadata().getName(), (name, known) ->
+                known != null && Objects.equals(known.value(), lastUpdated) ? known
+                        : new FirstSeen(lastUpdated, clock.instant())).at();
     }
 
     /**
@@ -293,6 +329,7 @@ final class SessionChecks {
             }
             down.clear();
             verifiedUnder.clear();
+            servingSeen.clear();
         }
         installed = found;
         return found;
@@ -367,6 +404,7 @@ final class SessionChecks {
         Set<String> served = new HashSet<>();
         Map<String, Set<String>> establishedWith = new HashMap<>();
         Map<String, Set<String>> stuckWith = new HashMap<>();
+        Map<String, Instant> seen = new HashMap<>();
         Set<String> awaiting = new HashSet<>();
         Duration recheck = null;
         int newlyStuck = 0;
@@ -390,6 +428,7 @@ final class SessionChecks {
             }
             Set<String> up = new HashSet<>();
             establishedWith.put(rr, up);
+            seen.put(rr, reportSeen(status));
             int established = 0;
             Map<String, String> notEstablished = new TreeMap<>();
             CalicoNodeStatus.Bgp bgp = status.getStatus().getBgp();
@@ -425,7 +464,8 @@ final class SessionChecks {
             // Taken over: something is up and nothing is still coming up. A session already reported
             // stuck (one broken client) does not hold a hand-over back for ever, unless most are down.
             String servingSince = annotations(node).get(Names.SERVING_SINCE_ANNOTATION);
-            if (established > 0 && pending == 0 && stuck < established && servingSince != null) {
+            if (established > 0 && pending == 0 && stuck < established && servingSince != null
+                    && reportsAfter(rr, servingSince, seen.get(rr), now)) {
                 verifiedUnder.put(rr, servingSince);
             }
             boolean verified = servingSince != null && servingSince.equals(verifiedUnder.get(rr));
@@ -433,12 +473,24 @@ final class SessionChecks {
         }
         down.keySet().retainAll(facts.keySet());
         verifiedUnder.keySet().retainAll(reflectors.keySet());
+        servingSeen.keySet().retainAll(reflectors.keySet());
         metrics.sessions(true, facts);
         if (newlyStuck > 0) {
             metrics.sessionsStuck(newlyStuck);
         }
         return new Observation(State.ACTIVE, facts, served, Optional.ofNullable(recheck),
-                new Peers(establishedWith, stuckWith, awaiting));
+                new Peers(establishedWith, stuckWith, awaiting, seen));
+    }
+
+    /**
+     * Whether the RR's report shows BIRD after it took up this serving-since (and its cluster ID):
+     * first seen {@link BreakGate#REPORT_LAG} after we first read it, or calico-node had its period
+     * since to write a newer one (the break gate's rule).
+     */
+    private boolean reportsAfter(String rr, String servingSince, Instant reportSeen, Instant now) {
+        Instant since = servingSeen.compute(rr, (name, known) -> known != null
+                && known.value().equals(servingSince) ? known : new FirstSeen(servingSince, now)).at();
+        return !reportSeen.isBefore(since.plus(BreakGate.REPORT_LAG)) || !now.isBefore(since.plus(BreakGate.REPORT_HOLDS));
     }
 
     private static Duration earlier(Duration a, Duration b) {
@@ -568,6 +620,7 @@ final class SessionChecks {
         }
         down.clear();
         verifiedUnder.clear();
+        servingSeen.clear();
         metrics.sessions(false, Map.of());
         return written;
     }

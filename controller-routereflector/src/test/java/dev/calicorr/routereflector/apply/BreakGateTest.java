@@ -35,7 +35,10 @@ import org.junit.jupiter.api.Test;
  */
 class BreakGateTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    /** the last write (the make steps) */
     private static final Instant NOW = T0.plusSeconds(3600);
+    /** the first moment a report calico-node writes shows BIRD after that write */
+    private static final Instant FRESH = NOW.plus(BreakGate.REPORT_LAG);
     private static final RouteReflectorConfig CONFIG = RouteReflectorConfig.builder().ratio(0.1).build();
 
     private ClusterSnapshot snapshot;
@@ -78,9 +81,18 @@ class BreakGateTest {
         return names;
     }
 
-    /** Every RR of the made state reports every session Established, except these RRs' sessions with these nodes. */
+    /**
+     * Every RR of the made state reports every session Established, except these RRs' sessions with
+     * these nodes, in reports first seen at {@link #FRESH}.
+     */
     private Observation reported(Set<String> awaiting, String downRr, Set<String> downPeers, Set<String> stuck) {
+        return reported(awaiting, downRr, downPeers, stuck, FRESH);
+    }
+
+    private Observation reported(Set<String> awaiting, String downRr, Set<String> downPeers, Set<String> stuck,
+            Instant seen) {
         Map<String, Set<String>> up = new HashMap<>();
+        Map<String, Instant> seenAt = new HashMap<>();
         Map<String, Set<String>> stuckWith = new HashMap<>();
         for (NodeFacts node : snapshot.nodes()) {
             String rr = node.name();
@@ -94,14 +106,16 @@ class BreakGateTest {
                 stuckWith.put(rr, stuck);
             }
             up.put(rr, established);
+            seenAt.put(rr, seen);
         }
-        return new Observation(State.ACTIVE, Map.of(), Set.of(), Optional.empty(), new Peers(up, stuckWith, awaiting));
+        return new Observation(State.ACTIVE, Map.of(), Set.of(), Optional.empty(),
+                new Peers(up, stuckWith, awaiting, seenAt));
     }
 
     @Test
     void whereCalicoNodeReportsTheBreakStepsWaitForTheReplacementsSessions() {
         Optional<BreakGate.Hold> first = BreakGate.check(snapshot, plan, reported(Set.of(replacement), null, Set.of(),
-                Set.of()), CONFIG, NOW, NOW);
+                Set.of()), CONFIG, NOW, FRESH);
         assertThat(first).hasValueSatisfying(hold -> {
             assertThat(hold.node()).isEqualTo(replacement);
             assertThat(hold.message()).startsWith("waiting for ").contains(" BGP sessions of " + replacement)
@@ -114,7 +128,7 @@ class BreakGateTest {
         Map<String, Set<String>> withoutIt = new HashMap<>(unknown.peers().establishedWith());
         withoutIt.remove(replacement);
         Observation beforeItsStatus = new Observation(State.ACTIVE, Map.of(), Set.of(), Optional.empty(),
-                new Peers(withoutIt, Map.of(), Set.of()));
+                new Peers(withoutIt, Map.of(), Set.of(), unknown.peers().reportSeen()));
         assertThat(BreakGate.check(snapshot, plan, beforeItsStatus, CONFIG, NOW, NOW.plus(CONFIG.sessionSettleDelay())))
                 .hasValueSatisfying(hold -> assertThat(hold.message()).contains(replacement)
                         .doesNotContain("sessionSettleDelay"));
@@ -123,16 +137,52 @@ class BreakGateTest {
         List<String> clients = new TreeSet<>(made.sessionsOf(replacement)).stream()
                 .filter(n -> !madeReflectors.contains(n)).toList();
         Set<String> twoDown = Set.of(clients.get(0), clients.get(1));
-        assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), replacement, twoDown, Set.of()), CONFIG, NOW, NOW))
+        assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), replacement, twoDown, Set.of()), CONFIG, NOW, FRESH))
                 .hasValueSatisfying(hold -> assertThat(hold.message())
                         .startsWith("waiting for 2 BGP sessions of " + replacement + " before "));
 
         // all up: the break steps run
-        assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), null, Set.of(), Set.of()), CONFIG, NOW, NOW))
+        assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), null, Set.of(), Set.of()), CONFIG, NOW, FRESH))
                 .isEmpty();
         // a session reported stuck does not hold them back while that client keeps another RR up
         assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), replacement, Set.of(clients.get(0)),
-                Set.of(clients.get(0))), CONFIG, NOW, NOW)).isEmpty();
+                Set.of(clients.get(0))), CONFIG, NOW, FRESH)).isEmpty();
+    }
+
+    /**
+     * calico-node writes a status only when BIRD's state changed, at most every 10 s: one written
+     * before our write (or within the lag of confd and BIRD after it) may show a session Established
+     * that the write restarts. It does not count; a newer one does, and so does the old one once
+     * calico-node had a whole period after the lag to write a newer one and did not.
+     */
+    @Test
+    void onlyAReportNewerThanTheLastWriteCounts() {
+        Observation old = reported(Set.of(), null, Set.of(), Set.of(), NOW.minusSeconds(4));
+        assertThat(BreakGate.check(snapshot, plan, old, CONFIG, NOW, FRESH)).hasValueSatisfying(hold -> {
+            assertThat(hold.message()).startsWith("waiting for ").contains(" before narrowing BGPPeer ")
+                    .contains("wrote before the last change does not count");
+            assertThat(hold.recheckAfter()).isEqualTo(BreakGate.RECHECK);
+        });
+        Observation tooSoon = reported(Set.of(), null, Set.of(), Set.of(), FRESH.minusMillis(1));
+        assertThat(BreakGate.check(snapshot, plan, tooSoon, CONFIG, NOW, FRESH)).isPresent();
+        // the operator is told of the sessions still coming up (the replacement's), not of the old reports
+        Observation oldAndAwaiting = reported(Set.of(replacement), null, Set.of(), Set.of(), NOW.minusSeconds(4));
+        assertThat(BreakGate.check(snapshot, plan, oldAndAwaiting, CONFIG, NOW, FRESH))
+                .hasValueSatisfying(hold -> assertThat(hold.node()).isEqualTo(replacement));
+
+        // the old report stands once calico-node had its chance to write a newer one; the wait ends then
+        Instant holds = NOW.plus(BreakGate.REPORT_HOLDS);
+        assertThat(BreakGate.check(snapshot, plan, old, CONFIG, NOW, holds.minusSeconds(2)))
+                .hasValueSatisfying(hold -> assertThat(hold.recheckAfter()).isEqualTo(Duration.ofSeconds(2)));
+        assertThat(BreakGate.check(snapshot, plan, old, CONFIG, NOW, holds)).isEmpty();
+
+        // a fresh report counts at once; one that shows two sessions down still holds the steps back
+        assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), null, Set.of(), Set.of(), FRESH), CONFIG, NOW,
+                FRESH)).isEmpty();
+        List<String> clients = new TreeSet<>(made.sessionsOf(replacement)).stream()
+                .filter(n -> !madeReflectors.contains(n)).toList();
+        assertThat(BreakGate.check(snapshot, plan, reported(Set.of(), replacement,
+                Set.of(clients.get(0), clients.get(1)), Set.of(), FRESH), CONFIG, NOW, holds)).isPresent();
     }
 
     @Test

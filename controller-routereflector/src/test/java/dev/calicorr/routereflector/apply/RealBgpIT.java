@@ -209,12 +209,20 @@ class RealBgpIT {
             return report.longestSessionlessExcept(roleChanged);
         }
 
-        /** A row of {@code target/route-gaps.tsv}: topology, transition, gaps in ms (all pairs, steady pairs, no session). */
+        /**
+         * A row of {@code target/route-gaps.tsv}: topology, transition, gaps in ms (all pairs, steady pairs,
+         * no session), the nodes whose role changed, the whole report, and the steady nodes' gaps by name.
+         */
         void record() throws IOException {
             Files.createDirectories(GAPS.getParent());
+            List<RouteSampler.Gap> steady = new ArrayList<>(report.gaps());
+            steady.addAll(report.sessionless());
+            steady.removeIf(gap -> roleChanged.contains(gap.node()) || roleChanged.contains(gap.owner()));
+            steady.sort(java.util.Comparator.comparing(RouteSampler.Gap::length).reversed());
             Files.writeString(GAPS, String.join("\t", topology, what, String.valueOf(report.longestGap().toMillis()),
                     String.valueOf(gapBetweenSteadyNodes().toMillis()), String.valueOf(sessionlessSteadyNode().toMillis()),
-                    "role changed: " + roleChanged, report.toString()) + "\n",
+                    "role changed: " + roleChanged, report.toString(),
+                    "steady: " + steady.subList(0, Math.min(5, steady.size()))) + "\n",
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
 
@@ -276,12 +284,10 @@ class RealBgpIT {
 
         Map<String, Object> grown = new LinkedHashMap<>(section);
         grown.put("ratio", more);
-        // Measured, not yet asserted: new RRs get their cluster IDs (a make step, which restarts their
-        // sessions) and clients then move to them; the break gate can pass on a CalicoNodeStatus that
-        // calico-node wrote before that restart (it writes every 10 s), and a moved client then waits
-        // for its new RRs' sessions (seen once: quorum, 3.4 s). Open in issue 14 (docs/testing.md).
+        // New RRs get their cluster IDs (a make step, which restarts their sessions) and clients then
+        // move to them: the break gate counts only CalicoNodeStatus reports newer than that write.
         transition(topology, "ratio edit (R up)", cp, network, grown,
-                () -> editSection(cp, "{\"ratio\":" + more + "}"));
+                () -> editSection(cp, "{\"ratio\":" + more + "}")).check(softly);
         network.awaitFullRoutes(BGP);
         transition(topology, "ratio edit (R down)", cp, network, section,
                 () -> editSection(cp, "{\"ratio\":" + ratio + "}")).check(softly);

@@ -9,10 +9,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -134,9 +136,16 @@ public final class RouteSampler implements AutoCloseable {
         for (Map.Entry<BgpNode, Future<BirdState>> read : reads.entrySet()) {
             try {
                 states.put(read.getKey().name(), read.getValue().get(10, TimeUnit.SECONDS));
-            } catch (Exception e) {
+            } catch (InterruptedException e) {
+                // stopped in the middle of a sample: its unanswered reads are no evidence of a lost route
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
                 states.put(read.getKey().name(), null); // a live BIRD that does not answer has no routes for us
             }
+        }
+        if (!running) {
+            return; // stopped while reading: the sample is not whole
         }
         // a node that went down while it was read (killed, removed) is not live in this sample
         record(live.stream().filter(BgpNode::birdRunning).toList(), states, Instant.now());
