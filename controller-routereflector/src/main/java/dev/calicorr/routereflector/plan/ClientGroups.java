@@ -46,7 +46,7 @@ final class ClientGroups {
         }
         Map<String, List<View>> clientsByZone = new HashMap<>();
         Map<String, Set<String>> labelled = new HashMap<>(); // group label on live clients -> their zones
-        Map<String, int[]> liveClients = new HashMap<>(); // group label -> its live clients
+        Map<String, int[]> carriers = new HashMap<>(); // group label -> the clients carrying it
         int[] run = null;
         List<View> zoneClients = null;
         String lastZone = null;
@@ -62,12 +62,17 @@ final class ClientGroups {
             }
             zoneClients.add(view);
             if (!view.alive()) {
-                continue; // NotReady: it keeps its group (fill), and its label keeps no group alive
+                // NotReady: it keeps its group (fill) and that group its peer (kubelet down is not BGP
+                // down), but it takes no part in where the live clients go
+                if (view.group != null) {
+                    carriers.computeIfAbsent(view.group, g -> new int[1])[0]++;
+                }
+                continue;
             }
             if (view.group != null) {
                 if (!(view.zone.equals(lastZone) && view.group.equals(lastGroup))) {
                     labelled.computeIfAbsent(view.group, g -> new HashSet<>()).add(view.zone);
-                    run = liveClients.computeIfAbsent(view.group, g -> new int[1]);
+                    run = carriers.computeIfAbsent(view.group, g -> new int[1]);
                 }
                 run[0]++;
             }
@@ -96,7 +101,7 @@ final class ClientGroups {
             }
             groups.put(String.valueOf(slots.get(primary)), List.copyOf(members));
         }
-        Set<String> headless = headless(liveClients, slots, ring, k, serving, groups);
+        Set<String> headless = headless(carriers, slots, ring, k, serving, groups);
 
         Map<String, List<String>> groupsByZone = new HashMap<>();
         targets.stream().sorted(Comparator.comparing(slots::get))

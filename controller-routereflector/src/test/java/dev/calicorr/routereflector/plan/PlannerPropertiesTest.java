@@ -48,6 +48,15 @@ class PlannerPropertiesTest {
         runScenario(size, zoneCount, seed, 4, false);
     }
 
+    /**
+     * A sequence that found a client back from NotReady whose group had lost its peer: the plan gave
+     * it that group's new peer and then moved it on (headless groups now keep NotReady clients' peers).
+     */
+    @org.junit.jupiter.api.Test
+    void aClientBackFromNotReadyAfterItsGroupChanged() {
+        runScenario(109, 1, 15496L, 25, true);
+    }
+
     private static void runScenario(int size, int zoneCount, long seed, int events, boolean checkRoutes) {
         Random random = new Random(seed);
         List<String> zones = new ArrayList<>();

@@ -16,9 +16,11 @@ import java.util.TreeSet;
 /**
  * Plans and applies step by step, as the controller does, checking after every single write the
  * transition invariant: each client (an up node without a cluster ID) that had a route reflector
- * session before the write still has one that existed before it, with a node that served (had a
- * cluster ID) before it and still does. Sessions come from {@link Bgp}, without the node-to-node
- * mesh (it only joins nodes without a cluster ID, so it never adds a reflector session).
+ * session when the plan began, and before the write, still has one that existed before it, with a
+ * node that served (had a cluster ID) before it and still does. (A node unserved when the plan
+ * began, new or back from NotReady, may take sessions and leave them within the plan: it only
+ * gains.) Sessions come from {@link Bgp}, without the node-to-node mesh (it only joins nodes
+ * without a cluster ID, so it never adds a reflector session).
  * Above {@link #PER_STEP_LIMIT} nodes only the weaker check runs, after the whole plan: no node
  * that was served before the plan lost its last reflector session.
  */
@@ -39,13 +41,14 @@ public final class Convergence {
         }
         Bgp before = new Bgp(model.nodes(), model.peers(), false, Set.of());
         Map<String, String> idsBefore = clusterIds(model);
+        Set<String> servedAtStart = served(model);
         int i = 0;
         for (Step step : plan.steps()) {
             model.apply(step);
             i++;
             Bgp after = new Bgp(model.nodes(), model.peers(), false, Set.of());
             Map<String, String> idsAfter = clusterIds(model);
-            checkTransition(before, idsBefore, after, idsAfter, step, i, plan);
+            checkTransition(before, idsBefore, after, idsAfter, servedAtStart, step, i, plan);
             before = after;
             idsBefore = idsAfter;
         }
@@ -90,10 +93,13 @@ public final class Convergence {
     }
 
     private static void checkTransition(Bgp before, Map<String, String> idsBefore, Bgp after,
-            Map<String, String> idsAfter, Step step, int index, Plan plan) {
+            Map<String, String> idsAfter, Set<String> servedAtStart, Step step, int index, Plan plan) {
         for (String node : after.upNodes()) {
             if (idsAfter.containsKey(node)) {
                 continue; // a reflector: served by its own role
+            }
+            if (!servedAtStart.contains(node)) {
+                continue; // unserved when the plan began (new, or back from NotReady): it only gains
             }
             Set<String> had = before.sessionsOf(node);
             if (had.stream().noneMatch(idsBefore::containsKey)) {
