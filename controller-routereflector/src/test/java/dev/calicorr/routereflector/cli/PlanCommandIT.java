@@ -63,7 +63,8 @@ class PlanCommandIT {
         assertThat(before.exit()).isEqualTo(1);
         assertThat(before.err()).isEmpty();
         assertThat(before.out()).startsWith("Decisions: 6" + NL)
-                .contains("Changes: " + expected.steps().size() + " write(s), in the order the controller applies them");
+                .contains("Changes: " + expected.steps().size() + " write(s) (")
+                .contains("), in the order the controller applies them");
         for (Decision decision : expected.decisions()) {
             assertThat(before.out()).contains(NL + "  " + decision + NL);
         }
