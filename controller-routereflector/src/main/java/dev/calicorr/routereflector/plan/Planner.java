@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -458,21 +459,23 @@ public final class Planner {
                 if (!name.startsWith(GROUP_PEER_PREFIX)) {
                     return;
                 }
-                String selector = peer.peerSelector();
-                int open = selector.lastIndexOf('{');
-                int close = selector.indexOf('}', open + 1);
-                if (open < 0 || close < 0 || !selector.contains(Names.RR_INDEX_LABEL + " in {")) {
+                Optional<SortedSet<String>> values;
+                try {
+                    values = Selectors.lastIn(Selector.parse(peer.peerSelector()), Names.RR_INDEX_LABEL);
+                } catch (SelectorParseException e) {
                     return;
                 }
                 List<Integer> members = new ArrayList<>();
-                for (String value : selector.substring(open + 1, close).split(",")) {
+                for (String value : values.orElse(Collections.emptySortedSet())) {
                     try {
-                        members.add(Integer.parseInt(value.strip().replace("'", "").replace("\"", "")));
+                        members.add(Integer.parseInt(value));
                     } catch (NumberFormatException e) {
                         return;
                     }
                 }
-                indexes.put(name.substring(GROUP_PEER_PREFIX.length()), members);
+                if (!members.isEmpty()) {
+                    indexes.put(name.substring(GROUP_PEER_PREFIX.length()), members);
+                }
             });
             return indexes;
         }

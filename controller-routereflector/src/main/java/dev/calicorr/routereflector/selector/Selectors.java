@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -29,6 +30,17 @@ public final class Selectors {
     public static String in(String key, Collection<String> values) {
         return key + " in {" + new TreeSet<>(values).stream().map(Selectors::quote).collect(Collectors.joining(", "))
                 + "}";
+    }
+
+    /**
+     * The values of a {@code key in {...}} selector as {@link #in} writes it, alone or as the last
+     * alternative of an {@code ||} (what a selector that was widened to {@code (old) || (new)} will
+     * narrow to); empty for any other shape.
+     */
+    public static Optional<SortedSet<String>> lastIn(Selector selector, String key) {
+        Selector last = selector instanceof Or or ? or.parts().get(or.parts().size() - 1) : selector;
+        return last instanceof In in && in.key().equals(key) && !in.negated() ? Optional.of(in.values())
+                : Optional.empty();
     }
 
     /** Single quotes unless the value holds one; Calico has no escapes inside quotes. */

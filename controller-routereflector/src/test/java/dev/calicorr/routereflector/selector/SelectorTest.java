@@ -10,6 +10,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -101,5 +102,17 @@ class SelectorTest {
                 inner.map(s -> "!(" + s + ")"),
                 net.jqwik.api.Combinators.combine(inner, inner).as((x, y) -> x + " && " + y),
                 net.jqwik.api.Combinators.combine(inner, inner).as((x, y) -> "(" + x + ") || " + y)), 0, 3);
+    }
+
+    @Test
+    void lastInReadsTheSetAnInSelectorOrTheLastAlternativeOfAWidenedOneSelects() throws Exception {
+        String key = "calico-rr-controller/rr-index";
+        assertThat(Selectors.lastIn(Selector.parse(Selectors.in(key, List.of("2", "10", "1"))), key))
+                .contains(new java.util.TreeSet<>(List.of("1", "10", "2")));
+        assertThat(Selectors.lastIn(Selector.parse("(" + key + " in {'1', '2'}) || (" + key + " in {\"1\", '4'})"), key))
+                .contains(new java.util.TreeSet<>(List.of("1", "4")));
+        assertThat(Selectors.lastIn(Selector.parse(key + " not in {'1'}"), key)).isEmpty();
+        assertThat(Selectors.lastIn(Selector.parse("other in {'1'}"), key)).isEmpty();
+        assertThat(Selectors.lastIn(Selector.parse("has(" + key + ")"), key)).isEmpty();
     }
 }
