@@ -15,6 +15,8 @@ import dev.calicorr.routereflector.plan.Decision;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.plan.Step;
+import dev.calicorr.routereflector.sim.Bgp;
+import dev.calicorr.routereflector.sim.ClusterModel;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.extended.controller.reconciler.Reconciler;
 import io.kubernetes.client.extended.controller.reconciler.Request;
@@ -27,6 +29,7 @@ import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -94,6 +97,9 @@ public final class RouteReflectorReconciler implements Reconciler {
     private int stepsLeft;
     /** This reconcile stopped at maxStepsPerReconcile with steps of its plan left: the next one re-plans. */
     private boolean capped;
+    /** the snapshot this reconcile planned on and the steps it wrote, for the session-change counter */
+    private ClusterSnapshot plannedOn;
+    private final List<Step> executed = new ArrayList<>();
     /** The nodes that may be route reflectors, as the last reconcile saw them (null before the first). */
     private Set<String> eligibleSeen;
     /** When a node of {@link #eligibleSeen} was last seen to lose its eligibility (cordoned, NotReady, gone...). */
@@ -175,6 +181,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             SessionChecks.Observation sessions = sessionChecks.observe(nodeList, current, now);
             ClusterSnapshot snapshot = snapshot(nodeList, sessions, now, current.notReadyGrace());
             Plan plan = Planner.plan(snapshot, current, now);
+            plannedOn = snapshot;
             reportWarnings(plan.warnings());
             Optional<Duration> settle = settling(snapshot, plan, current, now);
             Optional<Duration> held = Optional.empty();
@@ -244,6 +251,7 @@ public final class RouteReflectorReconciler implements Reconciler {
             log.error("reconcile failed unexpectedly: {}; retrying with backoff", e.toString(), e);
             return new Result(true);
         } finally {
+            countSessionChanges(); // also when a reconcile stopped after some of its writes
             metrics.reconciled((System.nanoTime() - started) / 1e9);
         }
     }
@@ -379,6 +387,7 @@ public final class RouteReflectorReconciler implements Reconciler {
                     throw refused; // a change of a serving route reflector: stop where every prefix is safe
                 }
                 written++;
+                executed.add(step);
                 lastWrite = clock.instant();
                 if (result instanceof V1Node node) {
                     writtenNodes.put(node.getMetadata().getName(), node.getMetadata().getResourceVersion());
@@ -397,6 +406,24 @@ public final class RouteReflectorReconciler implements Reconciler {
         }
         recordEvents(ours);
         return written;
+    }
+
+    /**
+     * The BGP sessions this reconcile's writes added and removed, from the snapshot it planned on:
+     * O(nodes × BGPPeers + sessions), only when something was written.
+     */
+    private void countSessionChanges() {
+        ClusterSnapshot snapshot = plannedOn;
+        plannedOn = null;
+        if (executed.isEmpty() || snapshot == null || dryRun) {
+            executed.clear();
+            return;
+        }
+        ClusterModel model = new ClusterModel(snapshot);
+        Bgp before = new Bgp(model.nodes(), model.peers(), false, Set.of());
+        executed.forEach(model::apply);
+        executed.clear();
+        metrics.sessionChanges(Bgp.sessionChanges(before, new Bgp(model.nodes(), model.peers(), false, Set.of())));
     }
 
     /** Once per wait: a log line and a Normal Event on the node whose sessions are waited for, and the counter. */

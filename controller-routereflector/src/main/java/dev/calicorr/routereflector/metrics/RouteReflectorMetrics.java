@@ -28,6 +28,7 @@ public final class RouteReflectorMetrics {
     private final Gauge mesh;
     private final Counter changesHeldBack;
     private final Counter reconcilesCapped;
+    private final Counter sessionChanges;
 
     public RouteReflectorMetrics(PrometheusRegistry registry) {
         desired = Gauge.builder().name(PREFIX + "route_reflectors_desired")
@@ -72,6 +73,10 @@ public final class RouteReflectorMetrics {
                 .register(registry);
         reconcilesCapped = Counter.builder().name(PREFIX + "reconciles_capped_total")
                 .help("Reconciles that stopped at maxStepsPerReconcile with steps of their plan left, and requeued")
+                .register(registry);
+        sessionChanges = Counter.builder().name(PREFIX + "bgp_session_changes_total")
+                .help("BGP sessions added plus removed by this controller's node and BGPPeer writes, as calico-node "
+                        + "makes them of the nodes and BGPPeers (each session once, not at both its ends)")
                 .register(registry);
     }
 
@@ -123,6 +128,11 @@ public final class RouteReflectorMetrics {
     /** A reconcile stopped at maxStepsPerReconcile; the next one plans the rest. */
     public void reconcileCapped() {
         reconcilesCapped.inc();
+    }
+
+    /** The BGP sessions one reconcile's writes added plus removed. */
+    public void sessionChanges(long count) {
+        sessionChanges.inc(count);
     }
 
     public void changeHeldBack() {

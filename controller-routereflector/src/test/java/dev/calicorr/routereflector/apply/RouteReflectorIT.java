@@ -5,6 +5,7 @@ import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
 import static dev.calicorr.routereflector.apply.LiveChecks.await;
 import static dev.calicorr.routereflector.apply.LiveChecks.awaitTopology;
 import static dev.calicorr.routereflector.apply.LiveChecks.configs;
+import static dev.calicorr.routereflector.apply.LiveChecks.counter;
 import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
 import static dev.calicorr.routereflector.apply.LiveChecks.editSection;
 import static dev.calicorr.routereflector.apply.LiveChecks.events;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.calicorr.core.kube.ConfigurationStore;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
+import dev.calicorr.routereflector.cli.Sessions;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
@@ -85,6 +87,11 @@ class RouteReflectorIT {
         // route reflection itself: every node learns every other node's routes, mesh on or off
         assertThat(new Bgp(snapshot.nodes(), snapshot.ownedPeers(), true, Set.of()).unreachable()).isEmpty();
         assertThat(new Bgp(snapshot.nodes(), snapshot.ownedPeers(), false, Set.of()).unreachable()).isEmpty();
+        // from no BGPPeer of ours, the first convergence only adds sessions: the counter ends at the topology's
+        long sessions = Sessions.of(snapshot.nodes(), snapshot.ownedPeers()).nodes().stream()
+                .mapToLong(Sessions.NodeSessions::sessions).sum() / 2;
+        await("the session-change counter at the topology's " + sessions + " sessions",
+                () -> counter(host, "calico_rr_bgp_session_changes_total") == sessions);
         // promotions are told on the nodes
         await("promotion Events", () -> events(cp).stream().anyMatch(e -> "RouteReflectorPromoted".equals(e.getReason())
                 && e.getInvolvedObject().getKind().equals("Node")));
