@@ -53,6 +53,15 @@ final class BreakGate {
     }
 
     /**
+     * Whether a report first seen at {@code reportSeen} (null: none) shows BIRD after a change
+     * written at {@code changed}: seen {@link #REPORT_LAG} after it, or calico-node has had a whole
+     * period since to write a newer one ({@link #REPORT_HOLDS}).
+     */
+    static boolean showsBirdAfter(Instant reportSeen, Instant changed, Instant now) {
+        return reportSeen != null && !reportSeen.isBefore(changed.plus(REPORT_LAG)) || !now.isBefore(changed.plus(REPORT_HOLDS));
+    }
+
+    /**
      * Why the break steps wait.
      *
      * @param node       the node with the most sessions waited for
@@ -195,10 +204,8 @@ final class BreakGate {
         private final SessionChecks.Observation observation;
         private final boolean settled;
         private final boolean givenUp;
-        /** a report first seen from then on shows BIRD after our last write */
-        private final Instant freshFrom;
-        /** calico-node's last report holds: it had a whole period after freshFrom to write a newer one */
-        private final boolean reportsHold;
+        private final Instant lastWrite;
+        private final Instant now;
         /** RRs labelled by this plan's make steps: calico-node reports here, their statuses are still to come */
         private final Set<String> labelledNow = new HashSet<>();
 
@@ -218,8 +225,8 @@ final class BreakGate {
             this.settled = !now.isBefore(lastWrite.plus(config.sessionSettleDelay()));
             // a session a reporting RR never lists within sessionStuckAfter of the change counts as stuck
             this.givenUp = !now.isBefore(lastWrite.plus(config.sessionStuckAfter()));
-            this.freshFrom = lastWrite.plus(REPORT_LAG);
-            this.reportsHold = !now.isBefore(lastWrite.plus(REPORT_HOLDS));
+            this.lastWrite = lastWrite;
+            this.now = now;
         }
 
         Seen seen(String a, String b) {
@@ -240,8 +247,7 @@ final class BreakGate {
                         ? Seen.PENDING : Seen.UNREPORTED;
             }
             if (up.contains(peer)) {
-                Instant seen = observation.peers().reportSeen().get(reflector);
-                return reportsHold || seen != null && !seen.isBefore(freshFrom) ? Seen.UP : Seen.STALE;
+                return showsBirdAfter(observation.peers().reportSeen().get(reflector), lastWrite, now) ? Seen.UP : Seen.STALE;
             }
             if (observation.peers().stuckWith().getOrDefault(reflector, Set.of()).contains(peer)) {
                 return Seen.STUCK;

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * reflector topology is in place (no step left), every route reflector has served for
  * {@code removalDelay} and, where calico-node reports sessions (CalicoNodeStatus), every route
  * reflector has all its sessions Established and every client has at least one Established
- * session with a route reflector; where calico-node does not report sessions, once
+ * session with a route reflector, in reports that show BIRD after the controller's last write (the
+ * break gate's rule: {@link BreakGate#showsBirdAfter}); where calico-node does not report sessions, once
  * {@code sessionSettleDelay} has passed since the last write. Turns it back on when the topology
  * cannot be kept (no eligible node, no Ready route reflector), when {@code manageNodeToNodeMesh} is switched off, or when the
  * controller is disabled; what the field was before is kept in the annotation
@@ -92,7 +93,7 @@ final class MeshHandOff {
 
     /** Pure: what to do, from the cached BGPConfiguration/default (null when there is none) and this reconcile. */
     static Decision decide(BgpConfiguration current, RouteReflectorConfig config, boolean disabled, Plan plan,
-            ClusterSnapshot snapshot, SessionChecks.Observation sessions, Instant settled, Instant now) {
+            ClusterSnapshot snapshot, SessionChecks.Observation sessions, Instant lastWrite, Instant now) {
         String ours = ours(current);
         boolean meshOn = current == null || current.meshEnabled();
         if (disabled || !config.manageNodeToNodeMesh()) {
@@ -132,6 +133,7 @@ final class MeshHandOff {
             return new Decision(Action.NONE, "the node-to-node mesh stays on until every route reflector has served for "
                     + config.removalDelay().toSeconds() + "s", false, Optional.of(wait));
         }
+        Instant settled = lastWrite.plus(config.sessionSettleDelay());
         if (!sessions.available() && sessions.state() != SessionChecks.State.WAITING && now.isBefore(settled)) {
             return new Decision(Action.NONE, "the node-to-node mesh stays on until sessionSettleDelay ("
                     + dev.calicorr.core.config.ConfigValues.formatDuration(config.sessionSettleDelay()) + ") has passed "
@@ -143,6 +145,15 @@ final class MeshHandOff {
                     + "of the route reflectors (CalicoNodeStatus)", false, sessions.recheckAfter());
         }
         if (sessions.available()) {
+            // a report calico-node wrote before our last write may show sessions that write restarts
+            List<String> stale = reflectors.stream().map(NodeFacts::name)
+                    .filter(rr -> !BreakGate.showsBirdAfter(sessions.peers().reportSeen().get(rr), lastWrite, now))
+                    .sorted().toList();
+            if (!stale.isEmpty()) {
+                return new Decision(Action.NONE, "the node-to-node mesh stays on until calico-node reports BGP after the "
+                        + "last change (a CalicoNodeStatus written before it does not count): " + listed(stale), false,
+                        Optional.of(Duration.between(now, lastWrite.plus(BreakGate.REPORT_HOLDS))));
+            }
             List<String> unready = new ArrayList<>();
             for (NodeFacts rr : reflectors) {
                 SessionFacts facts = sessions.perReflector().get(rr.name());
@@ -178,14 +189,14 @@ final class MeshHandOff {
      * @return when to look again, if a timed condition is pending
      */
     Optional<Duration> reconcile(RouteReflectorConfig config, boolean disabled, Plan plan, ClusterSnapshot snapshot,
-            SessionChecks.Observation sessions, Instant settled, Instant now) throws ApiUnavailableException {
+            SessionChecks.Observation sessions, Instant lastWrite, Instant now) throws ApiUnavailableException {
         BgpConfiguration current = cache.getByKey(BgpConfiguration.DEFAULT_NAME);
         if (current != null && version(current) < writtenVersion) {
             return Optional.of(Duration.ofSeconds(1)); // our last write is not in the cache yet
         }
         metrics.mesh(current == null || current.meshEnabled());
         Decision decision = disabled ? decide(current, config, true, null, null, null, now, now)
-                : decide(current, config, false, plan, snapshot, sessions, settled, now);
+                : decide(current, config, false, plan, snapshot, sessions, lastWrite, now);
         if (decision.action() == Action.NONE) {
             if (!decision.reason().isEmpty() && !decision.reason().equals(lastNote)) {
                 log.info("{}", decision.reason());

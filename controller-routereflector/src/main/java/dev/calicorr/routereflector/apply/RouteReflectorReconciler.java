@@ -224,8 +224,7 @@ public final class RouteReflectorReconciler implements Reconciler {
                 log.info("reconcile applied {} change(s) in {} ms", written, (System.nanoTime() - started) / 1_000_000);
             }
             fence("the mesh hand-off");
-            Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions,
-                    lastWrite.plus(current.sessionSettleDelay()), now);
+            Optional<Duration> mesh = meshHandOff.reconcile(current, false, plan, snapshot, sessions, lastWrite, now);
             Optional<Duration> rest = capped ? Optional.of(MIN_RECHECK) : Optional.empty();
             Duration next = Stream.of(plan.recheckAfter(), sessions.recheckAfter(), mesh, held, legacy,
                             observations.graceRecheck(), rest, settle)

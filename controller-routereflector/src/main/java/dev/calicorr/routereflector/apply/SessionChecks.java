@@ -490,7 +490,7 @@ final class SessionChecks {
     private boolean reportsAfter(String rr, String servingSince, Instant reportSeen, Instant now) {
         Instant since = servingSeen.compute(rr, (name, known) -> known != null
                 && known.value().equals(servingSince) ? known : new FirstSeen(servingSince, now)).at();
-        return !reportSeen.isBefore(since.plus(BreakGate.REPORT_LAG)) || !now.isBefore(since.plus(BreakGate.REPORT_HOLDS));
+        return BreakGate.showsBirdAfter(reportSeen, since, now);
     }
 
     private static Duration earlier(Duration a, Duration b) {

@@ -142,18 +142,51 @@ class MeshHandOffTest {
         ClusterSnapshot snapshot = model.snapshot();
         Plan plan = Planner.plan(snapshot, MANAGED, LATER);
         Instant settled = LATER.plus(Duration.ofSeconds(20));
+        Instant lastWrite = settled.minus(MANAGED.sessionSettleDelay());
         for (State state : List.of(State.ABSENT, State.SILENT)) {
             Decision early = MeshHandOff.decide(null, MANAGED, false, plan, snapshot,
-                    Observation.without(state, Optional.empty()), settled, LATER);
+                    Observation.without(state, Optional.empty()), lastWrite, LATER);
             assertThat(early.action()).isEqualTo(Action.NONE);
             assertThat(early.reason()).contains("sessionSettleDelay (45s)");
             assertThat(early.recheckAfter()).contains(Duration.ofSeconds(20));
             assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot,
-                    Observation.without(state, Optional.empty()), settled, settled).action()).isEqualTo(Action.TURN_OFF);
+                    Observation.without(state, Optional.empty()), lastWrite, settled).action()).isEqualTo(Action.TURN_OFF);
         }
         // where calico-node reports, the sessions decide, not the delay
-        assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot, active(model, UP, clients(model)), settled,
+        assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot, active(model, UP, clients(model)), lastWrite,
                 LATER).action()).isEqualTo(Action.TURN_OFF);
+    }
+
+    @Test
+    void aReportCalicoNodeWroteBeforeTheLastWriteDoesNotTurnTheMeshOff() {
+        ClusterModel model = converged();
+        ClusterSnapshot snapshot = model.snapshot();
+        Plan plan = Planner.plan(snapshot, MANAGED, LATER);
+        Instant lastWrite = LATER.minusSeconds(1);
+        Map<String, Instant> seenBefore = new HashMap<>();
+        Map<String, Instant> seenAfter = new HashMap<>();
+        reflectors(model).forEach(rr -> {
+            seenBefore.put(rr, lastWrite.minusSeconds(2));
+            seenAfter.put(rr, lastWrite.plus(BreakGate.REPORT_LAG));
+        });
+        Decision stale = MeshHandOff.decide(null, MANAGED, false, plan, snapshot, reported(model, seenBefore), lastWrite,
+                LATER);
+        assertThat(stale.action()).isEqualTo(Action.NONE);
+        assertThat(stale.reason()).contains("a CalicoNodeStatus written before it does not count");
+        assertThat(stale.recheckAfter()).contains(Duration.between(LATER, lastWrite.plus(BreakGate.REPORT_HOLDS)));
+        assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot, reported(model, seenAfter), lastWrite, LATER)
+                .action()).isEqualTo(Action.TURN_OFF);
+        // calico-node had a whole period to report since: its last report holds
+        assertThat(MeshHandOff.decide(null, MANAGED, false, plan, snapshot, reported(model, seenBefore), lastWrite,
+                lastWrite.plus(BreakGate.REPORT_HOLDS)).action()).isEqualTo(Action.TURN_OFF);
+    }
+
+    /** Every RR up, every client served, each RR's report first seen at the given time. */
+    private static Observation reported(ClusterModel model, Map<String, Instant> seen) {
+        Map<String, SessionFacts> perRr = new HashMap<>();
+        reflectors(model).forEach(rr -> perRr.put(rr, UP));
+        return new Observation(State.ACTIVE, perRr, clients(model), Optional.empty(),
+                new SessionChecks.Peers(Map.of(), Map.of(), Set.of(), seen));
     }
 
     @Test
