@@ -71,11 +71,14 @@ class RealBgpIT {
     private static final Duration LEASE = Duration.ofSeconds(4);
 
     private final List<Host> hosts = new ArrayList<>();
+    /** the controllers' log, for what they waited for when a transition does not settle */
+    private final CapturedLog log = new CapturedLog();
 
     @AfterEach
     void stop() {
         Collections.reverse(hosts);
         hosts.forEach(Host::close);
+        log.close();
     }
 
     private static Map<String, Object> section(String topology, double ratio) {
@@ -123,7 +126,7 @@ class RealBgpIT {
      * The controller is done with the change: nothing to write and nothing it waits for (an obsolete
      * RR is demoted only after its replacement served; that is part of the same transition).
      */
-    private static ClusterSnapshot awaitSettled(ControlPlane cp, Map<String, Object> section, String what)
+    private ClusterSnapshot awaitSettled(ControlPlane cp, Map<String, Object> section, String what)
             throws Exception {
         RouteReflectorConfig config = LiveChecks.config(section);
         Instant deadline = Instant.now().plus(BGP);
@@ -136,8 +139,11 @@ class RealBgpIT {
             }
             Thread.sleep(200);
         }
+        List<String> decisions = log.lines().stream().filter(line -> line.contains("[RouteReflectorReconciler]")
+                || line.contains("[SessionChecks]")).toList();
         throw new AssertionError("the controller did not settle within " + BGP + " (" + what + "): " + plan.steps()
-                + " recheck " + plan.recheckAfter());
+                + " recheck " + plan.recheckAfter() + "; the controller's last log lines:\n  "
+                + String.join("\n  ", decisions.subList(Math.max(0, decisions.size() - 12), decisions.size())));
     }
 
     /**
