@@ -1,7 +1,5 @@
 package dev.calicorr.routereflector.plan;
 
-import dev.calicorr.routereflector.plan.Planner.Role;
-import dev.calicorr.routereflector.plan.Planner.View;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

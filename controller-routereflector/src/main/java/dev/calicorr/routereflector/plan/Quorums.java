@@ -2,8 +2,6 @@ package dev.calicorr.routereflector.plan;
 
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.plan.Planner.Role;
-import dev.calicorr.routereflector.plan.Planner.View;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
