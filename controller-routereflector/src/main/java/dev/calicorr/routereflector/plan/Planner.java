@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -41,11 +40,6 @@ import java.util.function.Predicate;
  */
 public final class Planner {
     private static final Set<String> DISQUALIFYING_EFFECTS = Set.of("NoSchedule", "NoExecute");
-    static final String MESH_PEER = Names.PEER_NAME_PREFIX + "mesh";
-    static final String CLIENTS_PEER = Names.PEER_NAME_PREFIX + "clients";
-    static final String GROUP_PEER_PREFIX = Names.PEER_NAME_PREFIX + "group-";
-    /** hierarchy: every RR peers with the spines (spines mesh among themselves through it too) */
-    static final String SPINE_PEER = Names.PEER_NAME_PREFIX + "spine";
     /** How soon to look again when only BGP sessions hold a hand-over back (status updates also wake us). */
     static final Duration SESSION_RECHECK = Duration.ofSeconds(10);
 
@@ -129,7 +123,8 @@ public final class Planner {
         private final RouteReflectorConfig config;
         private final Instant now;
         private final ClusterIdTemplate template;
-        private final TopologyType topology;
+        private final Topology topology;
+        private final TopologyType type;
         private final List<View> views;
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
         private final Optional<Map<String, SessionFacts>> sessions;
@@ -151,7 +146,8 @@ public final class Planner {
             this.config = config;
             this.now = now;
             this.template = config.clusterId();
-            this.topology = config.topologyType();
+            this.topology = Topology.of(config);
+            this.type = config.topologyType();
             // in the snapshot's order: sorting 100k names would cost more than the rest of a replan;
             // every choice below orders what it chooses from, and the output is sorted at the end
             this.views = new ArrayList<>(snapshot.nodes().size());
@@ -241,12 +237,7 @@ public final class Planner {
             // then clients go to the live ones only.
             List<View> live = targets.stream().filter(View::alive).toList();
             List<View> serving = live.isEmpty() ? targets : live;
-            Map<String, List<Integer>> groups = switch (topology) {
-                case SINGLE -> Map.of();
-                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode(), groupPeerIndexes());
-                case QUORUM -> Quorums.assign(views, serving, template, warnings);
-                case HIERARCHY -> Racks.assign(views, serving, template, warnings);
-            };
+            Map<String, List<Integer>> groups = topology.assignClients(views, serving, observedPeers, warnings);
             targets = withRole(Role.TARGET); // a rack without an ID drops out
             NodeWrites nodeWrites = nodeWrites(groups);
             List<PeerFacts> peers = desiredPeers(groups, nodeWrites.clientsPerGroup.keySet());
@@ -258,7 +249,7 @@ public final class Planner {
         }
 
         private void chooseTargets() {
-            boolean hierarchy = topology == TopologyType.HIERARCHY;
+            boolean hierarchy = type == TopologyType.HIERARCHY;
             if (eligible == 0) {
                 reflectors.forEach(v -> {
                     choose(v);
@@ -273,7 +264,7 @@ public final class Planner {
             Predicate<View> countedTier = v -> !hierarchy || isSpineNow(v);
             int computed = ZoneSplit.total(eligible, config.calculation(), config.min(), config.max());
             int unit = 1;
-            if (topology == TopologyType.QUORUM) {
+            if (type == TopologyType.QUORUM) {
                 computed = quorumTotal(computed);
                 unit = RouteReflectorConfig.QUORUM_SIZE;
             }
@@ -323,42 +314,11 @@ public final class Planner {
         }
 
         /**
-         * The RR indexes each observed group BGPPeer of ours selects in its last form (a make form
-         * selects old and new, the new last), by group id; a selector we did not write is left out.
-         */
-        private Map<String, List<Integer>> groupPeerIndexes() {
-            Map<String, List<Integer>> indexes = new HashMap<>();
-            observedPeers.forEach((name, peer) -> {
-                if (!name.startsWith(GROUP_PEER_PREFIX)) {
-                    return;
-                }
-                Optional<SortedSet<String>> values;
-                try {
-                    values = Selectors.lastIn(Selector.parse(peer.peerSelector()), Names.RR_INDEX_LABEL);
-                } catch (SelectorParseException e) {
-                    return;
-                }
-                List<Integer> members = new ArrayList<>();
-                for (String value : values.orElse(Collections.emptySortedSet())) {
-                    try {
-                        members.add(Integer.parseInt(value));
-                    } catch (NumberFormatException e) {
-                        return;
-                    }
-                }
-                if (!members.isEmpty()) {
-                    indexes.put(name.substring(GROUP_PEER_PREFIX.length()), members);
-                }
-            });
-            return indexes;
-        }
-
-        /**
          * Multi: per zone, the groups its clients carry beyond the RRs it holds, i.e. seats it lost
          * whose clients a successor in the zone would keep (a zone's clients join its own RRs' groups).
          */
         private Map<String, Integer> vacated(Map<String, Integer> holding) {
-            if (topology != TopologyType.MULTI) {
+            if (type != TopologyType.MULTI) {
                 return Map.of();
             }
             Map<String, Set<String>> carried = new HashMap<>();
@@ -624,7 +584,7 @@ public final class Planner {
 
         /** Stable indexes: kept RRs keep theirs (first claimant by keep order), new ones get the lowest free. */
         private void assignIndexes() {
-            long capacity = topology == TopologyType.MULTI ? template.capacity() : Integer.MAX_VALUE;
+            long capacity = topology.indexCapacity();
             Set<Integer> used = new HashSet<>();
             List<View> rrs = new ArrayList<>(withRole(Role.TARGET));
             rrs.addAll(withRole(Role.DRAINING));
@@ -660,47 +620,8 @@ public final class Planner {
         }
 
         private List<PeerFacts> desiredPeers(Map<String, List<Integer>> groups, Set<String> used) {
-            List<PeerFacts> peers = new ArrayList<>();
             boolean anyRr = !withRole(Role.TARGET).isEmpty() || !withRole(Role.DRAINING).isEmpty();
-            if (!anyRr) {
-                return peers;
-            }
-            String rr = rrSelector();
-            if (topology == TopologyType.HIERARCHY) {
-                // rack RRs never mesh with each other: every RR (spines too) peers with the spines only
-                peers.add(new PeerFacts(SPINE_PEER, rr, indexIn(groups.getOrDefault(Racks.SPINE_GROUP, List.of()))));
-            } else {
-                peers.add(new PeerFacts(MESH_PEER, rr, rr));
-            }
-            if (topology == TopologyType.SINGLE) {
-                peers.add(new PeerFacts(CLIENTS_PEER, "!(" + rr + ")", rr));
-                return peers;
-            }
-            groups.forEach((group, members) -> {
-                if (used.contains(group)) {
-                    peers.add(new PeerFacts(GROUP_PEER_PREFIX + group, Selectors.equal(Names.GROUP_LABEL, group),
-                            indexIn(members)));
-                }
-            });
-            return peers;
-        }
-
-        private static String indexIn(List<Integer> indexes) {
-            return Selectors.in(Names.RR_INDEX_LABEL, indexes.stream().map(String::valueOf).toList());
-        }
-
-        private String targetClusterId(View view) {
-            boolean grouped = topology == TopologyType.QUORUM || topology == TopologyType.HIERARCHY;
-            if (grouped && (view.role == Role.DRAINING || !view.alive())) {
-                // leaving, or kept while down because nothing is eligible: serves on as it is
-                return view.clusterId;
-            }
-            return switch (topology) {
-                case SINGLE -> template.sharedId();
-                case MULTI -> template.idFor(view.targetIndex);
-                case QUORUM -> template.idFor(view.targetCluster);
-                case HIERARCHY -> view.targetSpine ? template.sharedId() : template.idFor(view.targetCluster);
-            };
+            return anyRr ? topology.peers(rrSelector(), groups, used) : List.of();
         }
 
         /**
@@ -805,7 +726,7 @@ public final class Planner {
          * RR that changes index does so in the break phase). O(R) per pair of groups.
          */
         private boolean sharesServingRr(String current, List<Integer> destination) {
-            PeerFacts peer = observedPeers.get(GROUP_PEER_PREFIX + current);
+            PeerFacts peer = observedPeers.get(Peers.GROUP_PEER_PREFIX + current);
             if (peer == null || destination == null) {
                 return true; // no sessions through the current group's peer: the move loses none
             }
@@ -842,7 +763,7 @@ public final class Planner {
             Map<String, String> labelDiff;
             Map<String, String> annotationDiff;
             if (view.isRr()) {
-                String clusterId = targetClusterId(view);
+                String clusterId = topology.clusterId(view);
                 Map<String, String> wantLabels = new LinkedHashMap<>();
                 wantLabels.put(config.routeReflectorLabelKey(), config.routeReflectorLabelValue());
                 wantLabels.put(Names.RR_INDEX_LABEL, String.valueOf(view.targetIndex));
@@ -897,7 +818,7 @@ public final class Planner {
                             "serve"));
                 }
                 if (!view.reflector) {
-                    decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
+                    decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + topology.clusterId(view),
                             promoteReasons.getOrDefault(name, "needed")));
                 }
                 return;
@@ -984,12 +905,12 @@ public final class Planner {
          * written again as it is, so a plan whose make phase is done has only break steps.
          */
         private PeerFacts makeForm(PeerFacts desired, PeerFacts observed, NodeWrites writes) {
-            Set<String> movingIn = desired.name().startsWith(GROUP_PEER_PREFIX)
-                    ? writes.widenFor.get(desired.name().substring(GROUP_PEER_PREFIX.length())) : null;
+            Set<String> movingIn = desired.name().startsWith(Peers.GROUP_PEER_PREFIX)
+                    ? writes.widenFor.get(desired.name().substring(Peers.GROUP_PEER_PREFIX.length())) : null;
             String nodeSelector = desired.nodeSelector();
             if (movingIn != null) {
                 List<String> selected = new ArrayList<>(movingIn);
-                selected.add(desired.name().substring(GROUP_PEER_PREFIX.length()));
+                selected.add(desired.name().substring(Peers.GROUP_PEER_PREFIX.length()));
                 selected.sort(Comparator.naturalOrder());
                 nodeSelector = Selectors.in(Names.GROUP_LABEL, selected);
             }
@@ -1051,19 +972,7 @@ public final class Planner {
                     actual.merge(view.zone, 1, Integer::sum);
                 }
             }
-            Map<String, Integer> clients = new TreeMap<>();
-            Map<Integer, String> byIndex = new HashMap<>();
-            targets.forEach(t -> {
-                clients.put(t.name(), 0);
-                byIndex.put(t.targetIndex, t.name());
-            });
-            // a group's clients peer with each of its RRs; in single every client with every RR
-            writes.clientsPerGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
-                    .forEach(rr -> clients.merge(rr, count[0], Integer::sum)));
-            if (topology == TopologyType.SINGLE) {
-                int all = writes.clients;
-                targets.forEach(t -> clients.put(t.name(), all));
-            }
+            Map<String, Integer> clients = topology.clientsPerRr(targets, groups, writes.clientsPerGroup, writes.clients);
             Map<String, Integer> desired = new TreeMap<>();
             eligiblePerZone.keySet().forEach(zone -> desired.put(zone, 0));
             targets.forEach(t -> desired.merge(t.zone, 1, Integer::sum));

@@ -42,8 +42,6 @@ final class View {
     String targetGroup;
     /** hierarchy: whether this RR is a spine (shared cluster ID) rather than a rack RR */
     boolean targetSpine;
-    /** quorum: the quorum; hierarchy: the rack's number (0 for spines); the index in the cluster ID */
-    int targetCluster;
     private int nameHash;
     private boolean nameHashed;
 
@@ -101,6 +99,14 @@ final class View {
 
     boolean isRr() {
         return role == Role.TARGET || role == Role.DRAINING;
+    }
+
+    /**
+     * Leaving, or kept while down because nothing is eligible: where RRs share cluster IDs (quorum,
+     * hierarchy) it serves on with the one it has.
+     */
+    boolean servesOnAsItIs() {
+        return role == Role.DRAINING || !alive;
     }
 
     /** The index of the cluster ID this node serves with now, or 0. */

@@ -1,6 +1,7 @@
 package dev.calicorr.routereflector.plan;
 
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
+import dev.calicorr.routereflector.model.PeerFacts;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,22 +12,27 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The {@code hierarchy} topology's cluster IDs and groups: each rack's RRs share the rack's number
- * in the template (kept while any of them serves with it; a new rack takes the lowest number no RR
- * uses), spines share the template itself. A rack's clients form the group of its RRs; clients of
- * a rack without RRs peer with the spines. The {@link #SPINE_GROUP} lists the spines for the spine
- * peer as well.
+ * The {@code hierarchy} topology: each rack's RRs share the rack's number in the template (kept
+ * while any of them serves with it; a new rack takes the lowest number no RR uses), spines share
+ * the template itself. A rack's clients form the group of its RRs; clients of a rack without RRs
+ * peer with the spines. Rack RRs never mesh with each other: every RR peers with the spines. The
+ * {@link #SPINE_GROUP} lists the spines for the spine peer as well.
  */
-final class Racks {
+final class HierarchyTopology implements Topology {
     /** The group of clients whose rack has no RR of its own. */
     static final String SPINE_GROUP = "spine";
+    private final ClusterIdTemplate template;
+    /** each rack's number in the template, as {@link #assignClients} decided: its RRs' cluster ID */
+    private final Map<String, Integer> rackNumbers = new HashMap<>();
 
-    private Racks() {
+    HierarchyTopology(ClusterIdTemplate template) {
+        this.template = template;
     }
 
-    /** Sets {@code targetCluster} of rack RRs and {@code targetGroup} of clients; returns group → RR indexes. */
-    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, ClusterIdTemplate template,
-            List<String> warnings) {
+    /** Numbers the racks; returns group → RR indexes. */
+    @Override
+    public Map<String, List<Integer>> assignClients(List<View> views, List<View> targets,
+            Map<String, PeerFacts> observedPeers, List<String> warnings) {
         Map<String, List<View>> racks = new TreeMap<>();
         List<Integer> spines = new ArrayList<>();
         for (View target : targets) {
@@ -44,7 +50,6 @@ final class Racks {
         Map<Integer, List<Integer>> drainingByCluster = Planner.drainingByCluster(views, template);
         List<Integer> drainingSpines = drainingByCluster.getOrDefault(0, List.of());
         // a rack keeps the number most of its RRs serve with now; first claimant (by rack name) wins
-        Map<String, Integer> numbers = new HashMap<>();
         Set<Integer> claimed = new HashSet<>();
         racks.forEach((rack, rrs) -> {
             Map<Integer, Integer> votes = new TreeMap<>();
@@ -57,7 +62,7 @@ final class Racks {
             votes.entrySet().stream().filter(vote -> !claimed.contains(vote.getKey()))
                     .max(Map.Entry.<Integer, Integer>comparingByValue().thenComparing(e -> -e.getKey()))
                     .ifPresent(vote -> {
-                        numbers.put(rack, vote.getKey());
+                        rackNumbers.put(rack, vote.getKey());
                         claimed.add(vote.getKey());
                     });
         });
@@ -66,7 +71,7 @@ final class Racks {
         int next = 1;
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         for (Map.Entry<String, List<View>> rack : racks.entrySet()) {
-            Integer number = numbers.get(rack.getKey());
+            Integer number = rackNumbers.get(rack.getKey());
             if (number == null) {
                 while (inUse.contains(next)) {
                     next++;
@@ -81,8 +86,7 @@ final class Racks {
                 inUse.add(number);
             }
             int cluster = number;
-            rack.getValue().forEach(rr -> rr.targetCluster = cluster);
-            numbers.put(rack.getKey(), cluster);
+            rackNumbers.put(rack.getKey(), cluster);
             List<Integer> indexes = new ArrayList<>(rack.getValue().stream().map(rr -> rr.targetIndex).toList());
             indexes.addAll(drainingByCluster.getOrDefault(cluster, List.of()));
             groups.put(String.valueOf(cluster), indexes.stream().sorted().toList());
@@ -94,11 +98,28 @@ final class Racks {
         }
         for (View view : views) {
             if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
-                Integer rackNumber = numbers.get(view.rack);
+                Integer rackNumber = rackNumbers.get(view.rack);
                 view.targetGroup = rackNumber != null ? String.valueOf(rackNumber)
                         : spines.isEmpty() ? null : SPINE_GROUP;
             }
         }
         return groups;
+    }
+
+    @Override
+    public String clusterId(View rr) {
+        if (rr.servesOnAsItIs()) {
+            return rr.clusterId;
+        }
+        return rr.targetSpine ? template.sharedId() : template.idFor(rackNumbers.get(rr.rack));
+    }
+
+    /** Every RR, spines too, with the spines; each rack's clients (and the spines' group) with their RRs. */
+    @Override
+    public List<PeerFacts> peers(String rrSelector, Map<String, List<Integer>> groups, Set<String> used) {
+        List<PeerFacts> peers = new ArrayList<>();
+        peers.add(new PeerFacts(Peers.SPINE_PEER, rrSelector, Peers.indexIn(groups.getOrDefault(SPINE_GROUP, List.of()))));
+        peers.addAll(Peers.groups(groups, used));
+        return peers;
     }
 }

@@ -2,8 +2,10 @@ package dev.calicorr.routereflector.plan;
 
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.model.PeerFacts;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,15 +20,20 @@ import java.util.TreeMap;
  * RR keeps its quorum while the quorum is kept, and a replacement fills the vacancy it left, so
  * losing an RR costs its replacement's writes and one peer update, not a regrouping.
  */
-final class Quorums {
+final class QuorumTopology implements Topology {
     private static final int SIZE = RouteReflectorConfig.QUORUM_SIZE;
+    private final ClusterIdTemplate template;
+    /** each target's quorum, as {@link #assignClients} decided */
+    private final Map<View, Integer> quorumOf = new HashMap<>();
 
-    private Quorums() {
+    QuorumTopology(ClusterIdTemplate template) {
+        this.template = template;
     }
 
-    /** Sets {@code targetCluster} of the targets and {@code targetGroup} of the clients; returns quorum → RR indexes. */
-    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, ClusterIdTemplate template,
-            List<String> warnings) {
+    /** Puts the targets in quorums; returns quorum → RR indexes. */
+    @Override
+    public Map<String, List<Integer>> assignClients(List<View> views, List<View> targets,
+            Map<String, PeerFacts> observedPeers, List<String> warnings) {
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         if (targets.isEmpty()) {
             return groups;
@@ -68,7 +75,7 @@ final class Quorums {
         }
         Map<Integer, List<Integer>> draining = Planner.drainingByCluster(views, template);
         members.forEach((quorum, rrs) -> {
-            rrs.forEach(rr -> rr.targetCluster = quorum);
+            rrs.forEach(rr -> quorumOf.put(rr, quorum));
             List<Integer> indexes = new ArrayList<>(rrs.stream().map(rr -> rr.targetIndex).toList());
             indexes.addAll(draining.getOrDefault(quorum, List.of()));
             groups.put(String.valueOf(quorum), indexes.stream().sorted().toList());
@@ -77,6 +84,11 @@ final class Quorums {
         List<View> clients = views.stream().filter(v -> v.role == Role.CLIENT || v.role == Role.DEMOTE).toList();
         ClientGroups.fill(clients, new ArrayList<>(groups.keySet()), Set.of(), Map.of()); // quorums share no RR
         return groups;
+    }
+
+    @Override
+    public String clusterId(View rr) {
+        return rr.servesOnAsItIs() ? rr.clusterId : template.idFor(quorumOf.get(rr));
     }
 
     /** The quorum a new member joins: the emptiest, preferring one without its zone, then the lowest number. */
