@@ -1,6 +1,7 @@
 package dev.calicorr.routereflector.plan;
 
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
+import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.model.PeerFacts;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The {@code hierarchy} topology: each rack's RRs share the rack's number in the template (kept
@@ -22,11 +24,104 @@ final class HierarchyTopology implements Topology {
     /** The group of clients whose rack has no RR of its own. */
     static final String SPINE_GROUP = "spine";
     private final ClusterIdTemplate template;
+    private final String rackLabel;
+    private final int reflectorsPerRack;
+    /** the targets chosen as spines (shared cluster ID) rather than rack RRs */
+    private final Set<View> spines = new HashSet<>();
     /** each rack's number in the template, as {@link #assignClients} decided: its RRs' cluster ID */
     private final Map<String, Integer> rackNumbers = new HashMap<>();
 
-    HierarchyTopology(ClusterIdTemplate template) {
-        this.template = template;
+    HierarchyTopology(RouteReflectorConfig config) {
+        this.template = config.clusterId();
+        this.rackLabel = config.rackLabel();
+        this.reflectorsPerRack = config.reflectorsPerRack();
+    }
+
+    @Override
+    public String rackLabel() {
+        return rackLabel;
+    }
+
+    /** The count is the spines'; they group no clients by count, so they go without hysteresis. */
+    @Override
+    public int hysteresis() {
+        return 0;
+    }
+
+    /**
+     * Current spines keep their seats, the RRs a rack keeps stay there; other RRs (e.g. of another
+     * topology) are candidates like clients, so new spines spread over racks. Then each rack's RRs.
+     */
+    @Override
+    public void chooseTargets(Selection selection, int total, List<String> warnings) {
+        Set<View> rackKeepers = rackKeepers(selection);
+        Predicate<View> candidate = v -> !v.reflector || !isSpineNow(v) && !rackKeepers.contains(v);
+        selection.seatZones(total, this::isSpineNow, candidate, Map.of(), true, spines::add);
+        // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
+        int unfilled = total - selection.withRole(Role.TARGET).size();
+        if (unfilled > 0) {
+            selection.pick(Map.of("", unfilled), Selection.byKey(selection.reflectors, this::isSpineNow, v -> ""),
+                    candidate, v -> "", "cluster", true, spines::add);
+        }
+        // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
+        if (selection.withRole(Role.TARGET).isEmpty()) {
+            Selection.first(selection.reflectors.stream()
+                            .filter(v -> v.role == Role.CLIENT && v.eligible() && isRackNow(v)).toList(), 1)
+                    .forEach(v -> {
+                        selection.choose(v);
+                        spines.add(v);
+                        selection.promoteReasons.put(v.name(), "no-spine");
+                    });
+        }
+        chooseRackReflectors(selection, warnings);
+    }
+
+    /** Every RR keeps its tier. */
+    @Override
+    public void keepTargets(Selection selection) {
+        selection.keepAll();
+        selection.reflectors.stream().filter(v -> !isRackNow(v)).forEach(spines::add);
+    }
+
+    /**
+     * The RRs serving with a rack ID that their rack keeps (the first reflectorsPerRack in keep
+     * order), never taken as spines; the others, e.g. the RRs of another topology, may become spines.
+     */
+    private Set<View> rackKeepers(Selection selection) {
+        Map<String, List<View>> byRack = Selection.byKey(selection.reflectors, this::isRackNow, v -> v.rack);
+        Set<View> keepers = new HashSet<>();
+        byRack.values().forEach(rrs -> {
+            rrs.sort(Selection.KEEP_ORDER);
+            keepers.addAll(rrs.subList(0, Math.min(reflectorsPerRack, rrs.size())));
+        });
+        return keepers;
+    }
+
+    private boolean isSpineNow(View view) {
+        return view.reflector && template.sharedId().equals(view.clusterId);
+    }
+
+    private boolean isRackNow(View view) {
+        return view.reflector && view.currentCluster(template) > 0;
+    }
+
+    /** reflectorsPerRack RRs per rack from its eligible nodes the spines left. */
+    private void chooseRackReflectors(Selection selection, List<String> warnings) {
+        Map<String, Integer> perRack = new TreeMap<>();
+        int unracked = 0;
+        for (View view : selection.views) {
+            if (view.role == Role.CLIENT && view.eligible()) {
+                perRack.merge(view.rack, 1, Integer::sum);
+                unracked += view.rack.isEmpty() ? 1 : 0;
+            }
+        }
+        if (unracked > 0) {
+            warnings.add(unracked + " eligible node(s) have no " + rackLabel + " label; they form the rack \"\"");
+        }
+        perRack.replaceAll((rack, count) -> Math.min(count, reflectorsPerRack));
+        // a spine that is no longer needed drains instead of turning into a rack RR (no flapping between tiers)
+        selection.pick(perRack, Selection.byKey(selection.reflectors, v -> !isSpineNow(v), v -> v.rack),
+                v -> !v.reflector, v -> v.rack, "rack", false, v -> { });
     }
 
     /** Numbers the racks; returns group → RR indexes. */
@@ -34,20 +129,20 @@ final class HierarchyTopology implements Topology {
     public Map<String, List<Integer>> assignClients(List<View> views, List<View> targets,
             Map<String, PeerFacts> observedPeers, List<String> warnings) {
         Map<String, List<View>> racks = new TreeMap<>();
-        List<Integer> spines = new ArrayList<>();
+        List<Integer> spineIndexes = new ArrayList<>();
         for (View target : targets) {
-            if (target.targetSpine) {
-                spines.add(target.targetIndex);
+            if (spines.contains(target)) {
+                spineIndexes.add(target.targetIndex);
             } else {
                 racks.computeIfAbsent(target.rack, r -> new ArrayList<>()).add(target);
             }
         }
-        if (spines.isEmpty()) {
+        if (spineIndexes.isEmpty()) {
             // no spine (nothing eligible, every RR kept as it was): all RRs stand in as spines, a
             // mesh of distinct cluster IDs as in multi, so racks still meet and no client is cut off
-            targets.forEach(t -> spines.add(t.targetIndex));
+            targets.forEach(t -> spineIndexes.add(t.targetIndex));
         }
-        Map<Integer, List<Integer>> drainingByCluster = Planner.drainingByCluster(views, template);
+        Map<Integer, List<Integer>> drainingByCluster = Selection.drainingByCluster(views, template);
         List<Integer> drainingSpines = drainingByCluster.getOrDefault(0, List.of());
         // a rack keeps the number most of its RRs serve with now; first claimant (by rack name) wins
         Set<Integer> claimed = new HashSet<>();
@@ -91,8 +186,8 @@ final class HierarchyTopology implements Topology {
             indexes.addAll(drainingByCluster.getOrDefault(cluster, List.of()));
             groups.put(String.valueOf(cluster), indexes.stream().sorted().toList());
         }
-        if (!spines.isEmpty()) {
-            List<Integer> all = new ArrayList<>(spines);
+        if (!spineIndexes.isEmpty()) {
+            List<Integer> all = new ArrayList<>(spineIndexes);
             all.addAll(drainingSpines);
             groups.put(SPINE_GROUP, all.stream().sorted().toList());
         }
@@ -100,7 +195,7 @@ final class HierarchyTopology implements Topology {
             if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
                 Integer rackNumber = rackNumbers.get(view.rack);
                 view.targetGroup = rackNumber != null ? String.valueOf(rackNumber)
-                        : spines.isEmpty() ? null : SPINE_GROUP;
+                        : spineIndexes.isEmpty() ? null : SPINE_GROUP;
             }
         }
         return groups;
@@ -111,7 +206,7 @@ final class HierarchyTopology implements Topology {
         if (rr.servesOnAsItIs()) {
             return rr.clusterId;
         }
-        return rr.targetSpine ? template.sharedId() : template.idFor(rackNumbers.get(rr.rack));
+        return spines.contains(rr) ? template.sharedId() : template.idFor(rackNumbers.get(rr.rack));
     }
 
     /** Every RR, spines too, with the spines; each rack's clients (and the spines' group) with their RRs. */

@@ -36,6 +36,39 @@ final class MultiTopology implements Topology {
         this.perNode = config.routeReflectorsPerNode();
     }
 
+    /**
+     * A zone that lost seats its clients still refer to (their groups) gets seats back first: a
+     * successor there keeps those clients, as a zone's clients join its own RRs' groups.
+     */
+    @Override
+    public void chooseTargets(Selection selection, int total, List<String> warnings) {
+        selection.seatZones(total, groupsPerZone(selection.views));
+    }
+
+    /** Per zone, how many groups its eligible clients carry. */
+    private static Map<String, Integer> groupsPerZone(List<View> views) {
+        Map<String, Set<String>> carried = new HashMap<>();
+        Set<String> zoneGroups = null;
+        String lastZone = null;
+        String lastGroup = null;
+        for (View view : views) {
+            if (view.reflector || view.group == null || !view.eligible()) {
+                continue;
+            }
+            if (!view.zone.equals(lastZone)) {
+                zoneGroups = carried.computeIfAbsent(view.zone, z -> new HashSet<>());
+                lastZone = view.zone;
+            } else if (view.group.equals(lastGroup)) {
+                continue; // neighbours often share zone and group: no lookup
+            }
+            zoneGroups.add(view.group);
+            lastGroup = view.group;
+        }
+        Map<String, Integer> counts = new HashMap<>();
+        carried.forEach((zone, groups) -> counts.put(zone, groups.size()));
+        return counts;
+    }
+
     /** One cluster ID per index: no more indexes than the template has IDs. */
     @Override
     public long indexCapacity() {

@@ -3,7 +3,6 @@ package dev.calicorr.routereflector.plan;
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
 import dev.calicorr.routereflector.config.LabelMatch;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
@@ -24,13 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * The pure planner (design §4): observed nodes and owned BGPPeers plus the configuration in, the
@@ -85,36 +81,9 @@ public final class Planner {
         return null;
     }
 
-    /**
-     * The indexes of the draining RRs by the cluster they serve with now (0: the template's own ID).
-     * A draining RR stays in the peers of the RRs that share its ID until it is demoted: they would
-     * not reflect their clients' routes to it (same ID).
-     */
-    static Map<Integer, List<Integer>> drainingByCluster(List<View> views, ClusterIdTemplate template) {
-        Map<Integer, List<Integer>> draining = new HashMap<>();
-        for (View view : views) {
-            if (view.role == Role.DRAINING) {
-                draining.computeIfAbsent(view.currentCluster(template), c -> new ArrayList<>()).add(view.targetIndex);
-            }
-        }
-        return draining;
-    }
-
     private static String node(Step patch) {
         return ((Step.PatchNode) patch).node();
     }
-
-    /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */
-    static final Comparator<View> KEEP_ORDER = (a, b) -> {
-        if (a.preferred != b.preferred) {
-            return a.preferred ? -1 : 1;
-        }
-        int byAge = Long.compare(a.createdSecond, b.createdSecond);
-        if (byAge == 0) {
-            byAge = Integer.compare(a.createdNano, b.createdNano);
-        }
-        return byAge != 0 ? byAge : a.name.compareTo(b.name);
-    };
 
     private static final class Planning {
         /** The annotations we manage as a client wants them: none. */
@@ -124,30 +93,23 @@ public final class Planner {
         private final Instant now;
         private final ClusterIdTemplate template;
         private final Topology topology;
-        private final TopologyType type;
         private final List<View> views;
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
         private final Optional<Map<String, SessionFacts>> sessions;
         private final List<String> warnings = new ArrayList<>();
         private final List<Decision> decisions = new ArrayList<>();
-        private final Map<String, String> promoteReasons = new HashMap<>();
-        private final Map<String, String> demoteReasons = new HashMap<>();
         private Optional<Duration> recheckAfter = Optional.empty();
         private int eligible;
         private final Map<String, Integer> eligiblePerZone = new HashMap<>();
         /** the nodes carrying our RR label (or index and cluster ID), in the snapshot's order */
         private final List<View> reflectors = new ArrayList<>();
-        /** the other nodes this plan made targets; with {@link #reflectors}, every node that may end an RR */
-        private final List<View> promoted = new ArrayList<>();
-        /** hierarchy: serving rack RRs their rack keeps; never taken as spines */
-        private Set<View> rackKeepers = Set.of();
+        private final Selection selection;
 
         Planning(ClusterSnapshot snapshot, RouteReflectorConfig config, Instant now) {
             this.config = config;
             this.now = now;
             this.template = config.clusterId();
             this.topology = Topology.of(config);
-            this.type = config.topologyType();
             // in the snapshot's order: sorting 100k names would cost more than the rest of a replan;
             // every choice below orders what it chooses from, and the output is sorted at the end
             this.views = new ArrayList<>(snapshot.nodes().size());
@@ -159,7 +121,7 @@ public final class Planner {
             Map<String, int[]> perZone = new HashMap<>();
             int unzoned = 0;
             for (NodeFacts node : snapshot.nodes()) {
-                View view = new View(node, config, template, share);
+                View view = new View(node, config, template, topology.rackLabel(), share);
                 views.add(view);
                 boolean foreign = !view.reflector && view.clusterId != null;
                 view.role = foreign ? Role.FOREIGN : Role.CLIENT;
@@ -186,6 +148,7 @@ public final class Planner {
             }
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
             this.sessions = snapshot.sessions();
+            this.selection = new Selection(views, reflectors, eligiblePerZone);
         }
 
         /** The annotations we manage as a client with these annotations wants them: none of ours. */
@@ -207,38 +170,17 @@ public final class Planner {
             return Collections.unmodifiableMap(removals);
         }
 
-        /** Makes a node a target RR of this plan. */
-        private void choose(View view) {
-            view.role = Role.TARGET;
-            if (!view.reflector) {
-                promoted.add(view);
-            }
-        }
-
-        /** Every node that is or may become an RR in this plan, with the given role. */
-        private List<View> withRole(Role role) {
-            List<View> found = new ArrayList<>();
-            for (List<View> list : List.of(reflectors, promoted)) {
-                for (View view : list) {
-                    if (view.role == role) {
-                        found.add(view);
-                    }
-                }
-            }
-            return found;
-        }
-
         Plan run() {
             chooseTargets();
             resolveObsolete();
             assignIndexes();
-            List<View> targets = withRole(Role.TARGET);
+            List<View> targets = selection.withRole(Role.TARGET);
             // Targets are eligible, hence alive, except when nothing is eligible and every RR is kept:
             // then clients go to the live ones only.
             List<View> live = targets.stream().filter(View::alive).toList();
             List<View> serving = live.isEmpty() ? targets : live;
             Map<String, List<Integer>> groups = topology.assignClients(views, serving, observedPeers, warnings);
-            targets = withRole(Role.TARGET); // a rack without an ID drops out
+            targets = selection.withRole(Role.TARGET); // a rack without an ID drops out
             NodeWrites nodeWrites = nodeWrites(groups);
             List<PeerFacts> peers = desiredPeers(groups, nodeWrites.clientsPerGroup.keySet());
             Plan.Phases steps = steps(nodeWrites, peers);
@@ -249,285 +191,32 @@ public final class Planner {
         }
 
         private void chooseTargets() {
-            boolean hierarchy = type == TopologyType.HIERARCHY;
             if (eligible == 0) {
-                reflectors.forEach(v -> {
-                    choose(v);
-                    v.targetSpine = hierarchy && !isRackNow(v); // every RR keeps its tier
-                });
-                int kept = reflectors.size();
+                topology.keepTargets(selection);
                 warnings.add("no eligible node (Ready, schedulable, untainted, matching nodeSelector): keeping the "
-                        + kept + " current route reflector(s) and changing nothing until nodes are eligible");
+                        + reflectors.size() + " current route reflector(s) and changing nothing until nodes are eligible");
                 return;
             }
-            // in hierarchy the count is the spines'; a spine is an RR with the shared cluster ID
-            Predicate<View> countedTier = v -> !hierarchy || isSpineNow(v);
-            int computed = ZoneSplit.total(eligible, config.calculation(), config.min(), config.max());
-            int unit = 1;
-            if (type == TopologyType.QUORUM) {
-                computed = quorumTotal(computed);
-                unit = RouteReflectorConfig.QUORUM_SIZE;
-            }
-            int serving = (int) reflectors.stream().filter(v -> v.eligible() && countedTier.test(v)).count();
-            // Hysteresis of one RR (one quorum): a cluster whose size sits on a ratio boundary would
-            // otherwise add and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
-            // Hierarchy spines group no clients by count, so they go without.
-            int total = serving == computed + unit && serving <= config.max() && !hierarchy ? serving : computed;
+            topology.chooseTargets(selection, count(), warnings);
+        }
+
+        /** The RR count: the calculation's, clamped and made whole by the topology, with its hysteresis. */
+        private int count() {
+            int computed = topology.count(ZoneSplit.total(eligible, config.calculation(), config.min(), config.max()),
+                    eligible, warnings);
+            int step = topology.hysteresis();
+            // the RRs held now, of every tier: only hierarchy has two, and it has no hysteresis
+            int serving = (int) reflectors.stream().filter(View::eligible).count();
+            int total = step > 0 && serving == computed + step && serving <= config.max() ? serving : computed;
             if (total != computed) {
-                warnings.add("keeping " + serving + " route reflector(s), " + unit + " above the " + computed
+                warnings.add("keeping " + serving + " route reflector(s), " + step + " above the " + computed
                         + " the " + config.calculation().configName() + " calculation asks for, so a cluster on the "
                         + "boundary does not flap");
             }
             if (config.min() > eligible) {
                 warnings.add("min=" + config.min() + " but only " + eligible + " eligible node(s): using " + total);
             }
-            if (hierarchy) {
-                rackKeepers = rackKeepers();
-            }
-            // hierarchy: current spines keep their seats; the RRs a rack keeps stay there; other RRs
-            // (e.g. of another topology) are candidates like clients, so new spines spread over racks
-            Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
-            Map<String, Integer> holding = new HashMap<>();
-            reflectors.stream().filter(v -> v.eligible() && current.test(v)).forEach(v -> holding.merge(v.zone, 1, Integer::sum));
-            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone, holding, vacated(holding));
-            Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
-            pick(seats, byKey(reflectors, current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
-                    v -> v.targetSpine = hierarchy);
-            if (hierarchy) {
-                // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
-                int unfilled = total - withRole(Role.TARGET).size();
-                if (unfilled > 0) {
-                    pick(Map.of("", unfilled), byKey(reflectors, current, v -> ""), candidate, v -> "", "cluster", true,
-                            v -> v.targetSpine = true);
-                }
-                // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
-                if (withRole(Role.TARGET).isEmpty()) {
-                    first(reflectors.stream().filter(v -> v.role == Role.CLIENT && v.eligible() && isRackNow(v)).toList(), 1)
-                            .forEach(v -> {
-                                choose(v);
-                                v.targetSpine = true;
-                                promoteReasons.put(v.name(), "no-spine");
-                            });
-                }
-                chooseRackReflectors();
-            }
-        }
-
-        /**
-         * Multi: per zone, the groups its clients carry beyond the RRs it holds, i.e. seats it lost
-         * whose clients a successor in the zone would keep (a zone's clients join its own RRs' groups).
-         */
-        private Map<String, Integer> vacated(Map<String, Integer> holding) {
-            if (type != TopologyType.MULTI) {
-                return Map.of();
-            }
-            Map<String, Set<String>> carried = new HashMap<>();
-            Set<String> zoneGroups = null;
-            String lastZone = null;
-            String lastGroup = null;
-            for (View view : views) {
-                if (view.reflector || view.group == null || !view.eligible()) {
-                    continue;
-                }
-                if (!view.zone.equals(lastZone)) {
-                    zoneGroups = carried.computeIfAbsent(view.zone, z -> new HashSet<>());
-                    lastZone = view.zone;
-                } else if (view.group.equals(lastGroup)) {
-                    continue; // neighbours often share zone and group: no lookup
-                }
-                zoneGroups.add(view.group);
-                lastGroup = view.group;
-            }
-            Map<String, Integer> vacated = new HashMap<>();
-            carried.forEach((zone, groups) -> {
-                int lost = groups.size() - holding.getOrDefault(zone, 0);
-                if (lost > 0) {
-                    vacated.put(zone, lost);
-                }
-            });
-            return vacated;
-        }
-
-        /**
-         * Hierarchy: the RRs serving with a rack ID that their rack keeps (the first reflectorsPerRack
-         * in keep order); the others, e.g. the RRs of another topology, may become spines.
-         */
-        private Set<View> rackKeepers() {
-            Map<String, List<View>> byRack = byKey(reflectors, this::isRackNow, v -> v.rack);
-            Set<View> keepers = new HashSet<>();
-            byRack.values().forEach(rrs -> {
-                rrs.sort(KEEP_ORDER);
-                keepers.addAll(rrs.subList(0, Math.min(config.reflectorsPerRack(), rrs.size())));
-            });
-            return keepers;
-        }
-
-        /** The plain count rounded to whole quorums of three, within max and the eligible nodes. */
-        private int quorumTotal(int computed) {
-            int size = RouteReflectorConfig.QUORUM_SIZE;
-            if (eligible < size) {
-                warnings.add("quorum: only " + eligible + " eligible node(s), one incomplete quorum");
-                return computed;
-            }
-            int up = Math.max(size, (computed + size - 1) / size * size);
-            return up <= config.max() && up <= eligible ? up : computed / size * size;
-        }
-
-        private boolean isSpineNow(View view) {
-            return view.reflector && template.sharedId().equals(view.clusterId);
-        }
-
-        private boolean isRackNow(View view) {
-            return view.reflector && view.currentCluster(template) > 0;
-        }
-
-        /** Hierarchy: reflectorsPerRack RRs per rack from its eligible nodes the spines left. */
-        private void chooseRackReflectors() {
-            Map<String, Integer> perRack = new TreeMap<>();
-            int unracked = 0;
-            for (View view : views) {
-                if (view.role == Role.CLIENT && view.eligible()) {
-                    perRack.merge(view.rack, 1, Integer::sum);
-                    unracked += view.rack.isEmpty() ? 1 : 0;
-                }
-            }
-            if (unracked > 0) {
-                warnings.add(unracked + " eligible node(s) have no " + config.rackLabel()
-                        + " label; they form the rack \"\"");
-            }
-            perRack.replaceAll((rack, count) -> Math.min(count, config.reflectorsPerRack()));
-            // a spine that is no longer needed drains instead of turning into a rack RR (no flapping between tiers)
-            pick(perRack, byKey(reflectors, v -> !isSpineNow(v), v -> v.rack), v -> !v.reflector, v -> v.rack,
-                    "rack", false,
-                    v -> v.targetSpine = false);
-        }
-
-        /** The eligible nodes of {@code from} not yet chosen, matching {@code filter}, grouped by {@code key}. */
-        private static Map<String, List<View>> byKey(List<View> from, Predicate<View> filter, Function<View, String> key) {
-            Map<String, List<View>> grouped = new TreeMap<>();
-            for (View view : from) {
-                if (view.role == Role.CLIENT && view.eligible() && filter.test(view)) {
-                    grouped.computeIfAbsent(key.apply(view), k -> new ArrayList<>()).add(view);
-                }
-            }
-            return grouped;
-        }
-
-        /**
-         * Sticky choice per zone (or rack): current RRs stay in keep order up to the wanted count,
-         * the rest are obsolete; then each shortfall is taken from the candidates in keep order
-         * (hierarchy spines: spread over racks, {@link #firstOnNewRacks}).
-         */
-        private void pick(Map<String, Integer> wanted, Map<String, List<View>> current, Predicate<View> candidate,
-                Function<View, String> key, String scope, boolean spreadOverRacks, Consumer<View> chosen) {
-            Map<String, Integer> shortfall = new TreeMap<>();
-            Set<String> racksTaken = new HashSet<>();
-            for (Map.Entry<String, Integer> entry : wanted.entrySet()) {
-                int want = entry.getValue();
-                List<View> kept = new ArrayList<>(current.getOrDefault(entry.getKey(), List.of()));
-                kept.sort(KEEP_ORDER);
-                int have = kept.size();
-                for (int i = 0; i < Math.min(want, have); i++) {
-                    choose(kept.get(i));
-                    racksTaken.add(kept.get(i).rack);
-                    chosen.accept(kept.get(i));
-                }
-                for (int i = want; i < have; i++) {
-                    demoteReasons.put(kept.get(i).name(), "above-target(" + scope + " " + have + ">" + want + ")");
-                }
-                if (have < want) {
-                    shortfall.put(entry.getKey(), want - have);
-                }
-            }
-            if (shortfall.isEmpty()) {
-                return; // the common case: no pass over the candidates at all
-            }
-            Map<String, List<View>> candidates = spreadOverRacks
-                    ? byKey(views, v -> candidate.test(v) && shortfall.containsKey(key.apply(v)), key)
-                    : first(candidate, key, shortfall);
-            shortfall.forEach((group, missing) -> {
-                String reason = "below-target(" + (wanted.get(group) - missing) + "<" + wanted.get(group) + ")";
-                List<View> pool = candidates.getOrDefault(group, List.of());
-                for (View view : spreadOverRacks ? firstOnNewRacks(pool, missing, racksTaken) : pool) {
-                    choose(view);
-                    racksTaken.add(view.rack);
-                    chosen.accept(view);
-                    promoteReasons.put(view.name(), view.preferred ? reason + ",preferred" : reason);
-                }
-            });
-        }
-
-        /**
-         * Hierarchy spines: the first {@code n} in keep order, but first the best of each rack that
-         * has no spine yet, so losing one rack (its switch, its power) never takes every spine.
-         */
-        private static List<View> firstOnNewRacks(List<View> pool, int n, Set<String> taken) {
-            Map<String, View> bestPerRack = new HashMap<>();
-            for (View view : pool) {
-                if (!taken.contains(view.rack)) {
-                    bestPerRack.merge(view.rack, view, (a, b) -> KEEP_ORDER.compare(a, b) <= 0 ? a : b);
-                }
-            }
-            List<View> chosen = new ArrayList<>(first(new ArrayList<>(bestPerRack.values()), n));
-            if (chosen.size() < n) {
-                Set<View> already = new HashSet<>(chosen);
-                chosen.addAll(first(pool.stream().filter(v -> !already.contains(v)).toList(), n - chosen.size()));
-            }
-            return chosen;
-        }
-
-        /**
-         * Per key, the first {@code counts.get(key)} eligible nodes not yet chosen that match
-         * {@code candidate}, in keep order: one pass, no list of a zone's candidates, no sort of them.
-         */
-        private Map<String, List<View>> first(Predicate<View> candidate, Function<View, String> key,
-                Map<String, Integer> counts) {
-            Map<String, FirstInKeepOrder> best = new HashMap<>();
-            counts.forEach((k, n) -> best.put(k, new FirstInKeepOrder(n)));
-            for (View view : views) {
-                if (view.role == Role.CLIENT && view.eligible()) {
-                    FirstInKeepOrder first = best.get(key.apply(view));
-                    if (first != null && candidate.test(view)) {
-                        first.offer(view);
-                    }
-                }
-            }
-            Map<String, List<View>> chosen = new HashMap<>();
-            best.forEach((k, first) -> chosen.put(k, first.inOrder()));
-            return chosen;
-        }
-
-        /** The first {@code n} of {@code pool} in keep order, without sorting the whole pool. */
-        private static List<View> first(List<View> pool, int n) {
-            FirstInKeepOrder first = new FirstInKeepOrder(n);
-            pool.forEach(first::offer);
-            return first.inOrder();
-        }
-
-        /** Keeps the first {@code n} views offered, in keep order. */
-        private static final class FirstInKeepOrder {
-            private final int n;
-            /** the last kept in keep order at the head, to be dropped by a better one */
-            private final PriorityQueue<View> kept = new PriorityQueue<>(KEEP_ORDER.reversed());
-
-            FirstInKeepOrder(int n) {
-                this.n = n;
-            }
-
-            void offer(View view) {
-                if (kept.size() < n) {
-                    kept.add(view);
-                } else if (n > 0 && KEEP_ORDER.compare(view, kept.peek()) < 0) {
-                    kept.poll();
-                    kept.add(view);
-                }
-            }
-
-            List<View> inOrder() {
-                List<View> inOrder = new ArrayList<>(kept);
-                inOrder.sort(KEEP_ORDER);
-                return inOrder;
-            }
+            return total;
         }
 
         /**
@@ -542,7 +231,7 @@ public final class Planner {
             }
             Duration longestWait = Duration.ZERO;
             List<String> unverified = new ArrayList<>();
-            for (View target : withRole(Role.TARGET)) {
+            for (View target : selection.withRole(Role.TARGET)) {
                 boolean serving = target.clusterId != null && target.servingSince != null
                         && target.reflector;
                 Duration wait = serving ? Duration.between(now, target.servingSince.plus(config.removalDelay()))
@@ -558,11 +247,11 @@ public final class Planner {
             unverified.sort(Comparator.naturalOrder());
             boolean timeServed = longestWait.isZero() || longestWait.isNegative();
             for (View view : obsolete) {
-                String why = view.eligible() ? demoteReasons.getOrDefault(view.name(), "not-needed")
+                String why = view.eligible() ? selection.demoteReasons.getOrDefault(view.name(), "not-needed")
                         : "ineligible(" + view.ineligibleBecause + ")";
                 if (!view.alive() || view.clusterId == null || timeServed && unverified.isEmpty()) {
                     view.role = Role.DEMOTE;
-                    demoteReasons.put(view.name(), why);
+                    selection.demoteReasons.put(view.name(), why);
                 } else {
                     view.role = Role.DRAINING;
                     warnings.add("zone=" + view.zone + " " + view.name() + " is obsolete (" + why
@@ -586,9 +275,9 @@ public final class Planner {
         private void assignIndexes() {
             long capacity = topology.indexCapacity();
             Set<Integer> used = new HashSet<>();
-            List<View> rrs = new ArrayList<>(withRole(Role.TARGET));
-            rrs.addAll(withRole(Role.DRAINING));
-            rrs.sort(KEEP_ORDER);
+            List<View> rrs = new ArrayList<>(selection.withRole(Role.TARGET));
+            rrs.addAll(selection.withRole(Role.DRAINING));
+            rrs.sort(Selection.KEEP_ORDER);
             List<View> needIndex = new ArrayList<>();
             for (View view : rrs) {
                 if (view.reflector && view.index >= 1 && view.index <= capacity && used.add(view.index)) {
@@ -620,7 +309,7 @@ public final class Planner {
         }
 
         private List<PeerFacts> desiredPeers(Map<String, List<Integer>> groups, Set<String> used) {
-            boolean anyRr = !withRole(Role.TARGET).isEmpty() || !withRole(Role.DRAINING).isEmpty();
+            boolean anyRr = !selection.withRole(Role.TARGET).isEmpty() || !selection.withRole(Role.DRAINING).isEmpty();
             return anyRr ? topology.peers(rrSelector(), groups, used) : List.of();
         }
 
@@ -819,11 +508,11 @@ public final class Planner {
                 }
                 if (!view.reflector) {
                     decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + topology.clusterId(view),
-                            promoteReasons.getOrDefault(name, "needed")));
+                            selection.promoteReasons.getOrDefault(name, "needed")));
                 }
                 return;
             }
-            String reason = demoteReasons.getOrDefault(name, "not-needed");
+            String reason = selection.demoteReasons.getOrDefault(name, "not-needed");
             decisions.add(new Decision(view.zone, "demote", name, "", reason));
             if (!view.alive()) {
                 writes.dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));

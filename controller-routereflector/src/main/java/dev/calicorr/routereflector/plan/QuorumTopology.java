@@ -23,11 +23,30 @@ import java.util.TreeMap;
 final class QuorumTopology implements Topology {
     private static final int SIZE = RouteReflectorConfig.QUORUM_SIZE;
     private final ClusterIdTemplate template;
+    private final int max;
     /** each target's quorum, as {@link #assignClients} decided */
     private final Map<View, Integer> quorumOf = new HashMap<>();
 
-    QuorumTopology(ClusterIdTemplate template) {
-        this.template = template;
+    QuorumTopology(RouteReflectorConfig config) {
+        this.template = config.clusterId();
+        this.max = config.max();
+    }
+
+    /** The plain count rounded to whole quorums of three, within max and the eligible nodes. */
+    @Override
+    public int count(int computed, int eligible, List<String> warnings) {
+        if (eligible < SIZE) {
+            warnings.add("quorum: only " + eligible + " eligible node(s), one incomplete quorum");
+            return computed;
+        }
+        int up = Math.max(SIZE, (computed + SIZE - 1) / SIZE * SIZE);
+        return up <= max && up <= eligible ? up : computed / SIZE * SIZE;
+    }
+
+    /** One quorum. */
+    @Override
+    public int hysteresis() {
+        return SIZE;
     }
 
     /** Puts the targets in quorums; returns quorum → RR indexes. */
@@ -40,7 +59,7 @@ final class QuorumTopology implements Topology {
         }
         int quorums = (targets.size() + SIZE - 1) / SIZE;
         Map<Integer, List<View>> current = new TreeMap<>();
-        targets.stream().sorted(Planner.KEEP_ORDER).forEach(t -> {
+        targets.stream().sorted(Selection.KEEP_ORDER).forEach(t -> {
             int cluster = t.reflector ? t.currentCluster(template) : 0;
             if (cluster > 0) {
                 current.computeIfAbsent(cluster, c -> new ArrayList<>()).add(t);
@@ -73,7 +92,7 @@ final class QuorumTopology implements Topology {
         for (View rr : unplaced) {
             members.get(vacancy(members, rr.zone)).add(rr);
         }
-        Map<Integer, List<Integer>> draining = Planner.drainingByCluster(views, template);
+        Map<Integer, List<Integer>> draining = Selection.drainingByCluster(views, template);
         members.forEach((quorum, rrs) -> {
             rrs.forEach(rr -> quorumOf.put(rr, quorum));
             List<Integer> indexes = new ArrayList<>(rrs.stream().map(rr -> rr.targetIndex).toList());

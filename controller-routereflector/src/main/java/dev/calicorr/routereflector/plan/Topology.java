@@ -11,19 +11,49 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What a topology decides (docs/topologies.md): the cluster IDs of its RRs, where clients go and
- * the BGPPeers that join them. The passes every topology shares feed it: eligibility, counting,
- * the zone seat split and selection. One instance per plan, so a topology keeps what it decided
- * for the questions that follow.
+ * What a topology decides (docs/topologies.md): how many RRs it wants and which (its tiers), their
+ * cluster IDs, where clients go and the BGPPeers that join them. The passes every topology shares
+ * feed it: eligibility and counting (Planner), the zone seat split (ZoneSplit) and selection
+ * (Selection). One instance per plan, so a topology keeps what it decided for the questions that
+ * follow; the planner asks in the order of the methods here.
  */
 interface Topology {
     static Topology of(RouteReflectorConfig config) {
         return switch (config.topologyType()) {
             case SINGLE -> new SingleTopology(config.clusterId());
             case MULTI -> new MultiTopology(config);
-            case QUORUM -> new QuorumTopology(config.clusterId());
-            case HIERARCHY -> new HierarchyTopology(config.clusterId());
+            case QUORUM -> new QuorumTopology(config);
+            case HIERARCHY -> new HierarchyTopology(config);
         };
+    }
+
+    /** The label whose value is a node's rack, or null: the topology has no racks. */
+    default String rackLabel() {
+        return null;
+    }
+
+    /** Counting: the count the calculation asks for (clamped to min, max and the eligible nodes), made whole. */
+    default int count(int computed, int eligible, List<String> warnings) {
+        return computed;
+    }
+
+    /**
+     * Counting: the step of the count's hysteresis, 0 for none. The RRs held now stay when they are
+     * one step above the count: a cluster whose size sits on a ratio boundary would otherwise add
+     * and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
+     */
+    default int hysteresis() {
+        return 1;
+    }
+
+    /** Selection: the {@code total} target RRs, spread over the zones. */
+    default void chooseTargets(Selection selection, int total, List<String> warnings) {
+        selection.seatZones(total, Map.of());
+    }
+
+    /** Selection when no node is eligible: every RR stays as it is. */
+    default void keepTargets(Selection selection) {
+        selection.keepAll();
     }
 
     /** The highest RR index there may be. */

@@ -3,7 +3,6 @@ package dev.calicorr.routereflector.plan;
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
 import dev.calicorr.routereflector.config.LabelMatch;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import java.time.Instant;
@@ -29,7 +28,7 @@ final class View {
     final String clusterId;
     final Instant servingSince;
     final String group;
-    /** hierarchy only: the rack label's value ("" when unlabelled) */
+    /** the rack label's value ("" when unlabelled or the topology has no racks) */
     final String rack;
     /** the keep order's tie-breaker after preference: creation time */
     final long createdSecond;
@@ -40,12 +39,12 @@ final class View {
     Role role;
     int targetIndex;
     String targetGroup;
-    /** hierarchy: whether this RR is a spine (shared cluster ID) rather than a rack RR */
-    boolean targetSpine;
     private int nameHash;
     private boolean nameHashed;
 
-    View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template, Function<String, String> shared) {
+    /** @param rackLabel the label naming the rack, null when the topology has no racks (none is read) */
+    View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template, String rackLabel,
+            Function<String, String> shared) {
         this.facts = facts;
         this.name = facts.name();
         Map<String, String> labels = facts.labels();
@@ -68,8 +67,7 @@ final class View {
                 || annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION);
         String groupLabel = labels.get(Names.GROUP_LABEL);
         this.group = groupLabel == null ? null : shared.apply(groupLabel);
-        this.rack = config.topologyType() == TopologyType.HIERARCHY
-                ? shared.apply(labels.getOrDefault(config.rackLabel(), "")) : "";
+        this.rack = rackLabel != null ? shared.apply(labels.getOrDefault(rackLabel, "")) : "";
         Instant created = facts.created();
         this.createdSecond = created.getEpochSecond();
         this.createdNano = created.getNano();

@@ -22,7 +22,7 @@ class ClientGroupsTest {
         Map<String, String> labels = new HashMap<>(plain.labels());
         labels.put(Names.GROUP_LABEL, group);
         View view = new View(new NodeFacts(name, labels, Map.of(), true, false, List.of(), plain.created()),
-                CONFIG, CONFIG.clusterId(), Function.identity());
+                CONFIG, CONFIG.clusterId(), null, Function.identity());
         view.role = Role.CLIENT;
         return view;
     }
