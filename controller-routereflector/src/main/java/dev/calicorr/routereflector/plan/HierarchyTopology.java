@@ -124,7 +124,7 @@ final class HierarchyTopology implements Topology {
                 v -> !v.reflector, v -> v.rack, "rack", false, v -> { });
     }
 
-    /** Numbers the racks; returns group → RR indexes. */
+    /** Numbers the racks; a rack's clients join its RRs, the others the spines; returns group → RR indexes. */
     @Override
     public Map<String, List<Integer>> assignClients(List<View> views, List<View> targets,
             Map<String, PeerFacts> observedPeers, List<String> warnings) {
@@ -142,8 +142,7 @@ final class HierarchyTopology implements Topology {
             // mesh of distinct cluster IDs as in multi, so racks still meet and no client is cut off
             targets.forEach(t -> spineIndexes.add(t.targetIndex));
         }
-        Map<Integer, List<Integer>> drainingByCluster = Selection.drainingByCluster(views, template);
-        List<Integer> drainingSpines = drainingByCluster.getOrDefault(0, List.of());
+        Map<Integer, List<Integer>> draining = Selection.drainingByCluster(views, template);
         // a rack keeps the number most of its RRs serve with now; first claimant (by rack name) wins
         Set<Integer> claimed = new HashSet<>();
         racks.forEach((rack, rrs) -> {
@@ -182,14 +181,11 @@ final class HierarchyTopology implements Topology {
             }
             int cluster = number;
             rackNumbers.put(rack.getKey(), cluster);
-            List<Integer> indexes = new ArrayList<>(rack.getValue().stream().map(rr -> rr.targetIndex).toList());
-            indexes.addAll(drainingByCluster.getOrDefault(cluster, List.of()));
-            groups.put(String.valueOf(cluster), indexes.stream().sorted().toList());
+            groups.put(String.valueOf(cluster),
+                    Selection.withDraining(rack.getValue().stream().map(rr -> rr.targetIndex).toList(), cluster, draining));
         }
         if (!spineIndexes.isEmpty()) {
-            List<Integer> all = new ArrayList<>(spineIndexes);
-            all.addAll(drainingSpines);
-            groups.put(SPINE_GROUP, all.stream().sorted().toList());
+            groups.put(SPINE_GROUP, Selection.withDraining(spineIndexes, 0, draining)); // spines: the template's own ID
         }
         for (View view : views) {
             if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {

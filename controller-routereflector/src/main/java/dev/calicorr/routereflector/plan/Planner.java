@@ -83,7 +83,6 @@ public final class Planner {
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
         private final Optional<Map<String, SessionFacts>> sessions;
         private final List<String> warnings = new ArrayList<>();
-        private Optional<Duration> recheckAfter = Optional.empty();
         private int eligible;
         private final Map<String, Integer> eligiblePerZone = new HashMap<>();
         /** the nodes carrying our RR label (or index and cluster ID), in the snapshot's order */
@@ -143,7 +142,7 @@ public final class Planner {
          */
         Plan run() {
             chooseTargets();
-            resolveObsolete();
+            Optional<Duration> recheckAfter = resolveObsolete();
             assignIndexes();
             List<View> targets = selection.withRole(Role.TARGET);
             // Targets are eligible, hence alive, except when nothing is eligible and every RR is kept:
@@ -195,11 +194,12 @@ public final class Planner {
          * Obsolete RRs: dead ones and ones that never got a cluster ID (nobody depends on them) go
          * now; live ones wait until every target has served for removalDelay and, where calico-node
          * reports sessions, has taken over its clients (its sessions Established: SessionFacts.verified).
+         * Returns when to look again while one drains.
          */
-        private void resolveObsolete() {
+        private Optional<Duration> resolveObsolete() {
             List<View> obsolete = reflectors.stream().filter(v -> v.role == Role.CLIENT).toList();
             if (obsolete.isEmpty()) {
-                return;
+                return Optional.empty();
             }
             Duration longestWait = Duration.ZERO;
             List<String> unverified = new ArrayList<>();
@@ -233,9 +233,8 @@ public final class Planner {
                                             : " (waiting for " + shortList(unverified) + ")")));
                 }
             }
-            if (obsolete.stream().anyMatch(v -> v.role == Role.DRAINING)) {
-                recheckAfter = Optional.of(timeServed ? SESSION_RECHECK : longestWait);
-            }
+            return obsolete.stream().anyMatch(v -> v.role == Role.DRAINING)
+                    ? Optional.of(timeServed ? SESSION_RECHECK : longestWait) : Optional.empty();
         }
 
         private static String shortList(List<String> items) {

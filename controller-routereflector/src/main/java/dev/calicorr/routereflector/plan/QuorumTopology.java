@@ -49,7 +49,7 @@ final class QuorumTopology implements Topology {
         return SIZE;
     }
 
-    /** Puts the targets in quorums; returns quorum → RR indexes. */
+    /** Puts the targets in quorums, and the clients in them evenly; returns quorum → RR indexes. */
     @Override
     public Map<String, List<Integer>> assignClients(List<View> views, List<View> targets,
             Map<String, PeerFacts> observedPeers, List<String> warnings) {
@@ -95,9 +95,8 @@ final class QuorumTopology implements Topology {
         Map<Integer, List<Integer>> draining = Selection.drainingByCluster(views, template);
         members.forEach((quorum, rrs) -> {
             rrs.forEach(rr -> quorumOf.put(rr, quorum));
-            List<Integer> indexes = new ArrayList<>(rrs.stream().map(rr -> rr.targetIndex).toList());
-            indexes.addAll(draining.getOrDefault(quorum, List.of()));
-            groups.put(String.valueOf(quorum), indexes.stream().sorted().toList());
+            groups.put(String.valueOf(quorum),
+                    Selection.withDraining(rrs.stream().map(rr -> rr.targetIndex).toList(), quorum, draining));
         });
 
         List<View> clients = views.stream().filter(v -> v.role == Role.CLIENT || v.role == Role.DEMOTE).toList();

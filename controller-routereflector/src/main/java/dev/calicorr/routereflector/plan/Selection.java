@@ -121,6 +121,13 @@ final class Selection {
         return draining;
     }
 
+    /** A group of RRs that share the ID of {@code cluster}: these indexes and those draining with it, sorted. */
+    static List<Integer> withDraining(List<Integer> indexes, int cluster, Map<Integer, List<Integer>> draining) {
+        List<Integer> all = new ArrayList<>(indexes);
+        all.addAll(draining.getOrDefault(cluster, List.of()));
+        return all.stream().sorted().toList();
+    }
+
     /** The eligible nodes of {@code from} not yet chosen, matching {@code filter}, grouped by {@code key}. */
     static Map<String, List<View>> byKey(List<View> from, Predicate<View> filter, Function<View, String> key) {
         Map<String, List<View>> grouped = new TreeMap<>();
