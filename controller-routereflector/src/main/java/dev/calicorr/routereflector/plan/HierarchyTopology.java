@@ -181,8 +181,8 @@ final class HierarchyTopology implements Topology {
             }
             int cluster = number;
             rackNumbers.put(rack.getKey(), cluster);
-            groups.put(String.valueOf(cluster),
-                    Selection.withDraining(rack.getValue().stream().map(rr -> rr.targetIndex).toList(), cluster, draining));
+            List<Integer> indexes = rack.getValue().stream().map(rr -> rr.targetIndex).toList();
+            groups.put(String.valueOf(cluster), Selection.withDraining(indexes, cluster, draining));
         }
         if (!spineIndexes.isEmpty()) {
             groups.put(SPINE_GROUP, Selection.withDraining(spineIndexes, 0, draining)); // spines: the template's own ID
@@ -209,7 +209,8 @@ final class HierarchyTopology implements Topology {
     @Override
     public List<PeerFacts> peers(String rrSelector, Map<String, List<Integer>> groups, Set<String> used) {
         List<PeerFacts> peers = new ArrayList<>();
-        peers.add(new PeerFacts(Peers.SPINE_PEER, rrSelector, Peers.indexIn(groups.getOrDefault(SPINE_GROUP, List.of()))));
+        String spineIndexes = Peers.indexIn(groups.getOrDefault(SPINE_GROUP, List.of()));
+        peers.add(new PeerFacts(Peers.SPINE_PEER, rrSelector, spineIndexes));
         peers.addAll(Peers.groups(groups, used));
         return peers;
     }

@@ -284,7 +284,6 @@ public final class Planner {
             return anyRr ? topology.peers(rrSelector(), groups, used) : List.of();
         }
 
-
         private PlanSummary summary(List<View> targets, Map<String, List<Integer>> groups, List<PeerFacts> peers,
                 NodeWrites writes) {
             Map<String, Integer> actual = new TreeMap<>();

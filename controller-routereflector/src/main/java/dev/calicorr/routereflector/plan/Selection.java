@@ -74,7 +74,10 @@ final class Selection {
         reflectors.forEach(this::choose);
     }
 
-    /** The zone pass of a topology whose RRs are all of one tier: every RR holds a seat, every other node may take one. */
+    /**
+     * The zone pass of a topology whose RRs are all of one tier: every RR holds a seat, every other
+     * node may take one.
+     */
     void seatZones(int total, Map<String, Integer> groupsPerZone) {
         seatZones(total, v -> true, v -> !v.reflector, groupsPerZone, false, v -> { });
     }
