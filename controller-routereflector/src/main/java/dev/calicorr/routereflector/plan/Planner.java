@@ -3,35 +3,23 @@ package dev.calicorr.routereflector.plan;
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
 import dev.calicorr.routereflector.config.LabelMatch;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.config.TopologyType;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
-import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
 import dev.calicorr.routereflector.model.PeerFacts;
 import dev.calicorr.routereflector.model.SessionFacts;
-import dev.calicorr.routereflector.selector.Selector;
-import dev.calicorr.routereflector.selector.SelectorParseException;
 import dev.calicorr.routereflector.selector.Selectors;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * The pure planner (design §4): observed nodes and owned BGPPeers plus the configuration in, the
@@ -41,11 +29,6 @@ import java.util.function.Predicate;
  */
 public final class Planner {
     private static final Set<String> DISQUALIFYING_EFFECTS = Set.of("NoSchedule", "NoExecute");
-    static final String MESH_PEER = Names.PEER_NAME_PREFIX + "mesh";
-    static final String CLIENTS_PEER = Names.PEER_NAME_PREFIX + "clients";
-    static final String GROUP_PEER_PREFIX = Names.PEER_NAME_PREFIX + "group-";
-    /** hierarchy: every RR peers with the spines (spines mesh among themselves through it too) */
-    static final String SPINE_PEER = Names.PEER_NAME_PREFIX + "spine";
     /** How soon to look again when only BGP sessions hold a hand-over back (status updates also wake us). */
     static final Duration SESSION_RECHECK = Duration.ofSeconds(10);
 
@@ -54,118 +37,6 @@ public final class Planner {
 
     public static Plan plan(ClusterSnapshot snapshot, RouteReflectorConfig config, Instant now) {
         return new Planning(snapshot, config, now).run();
-    }
-
-    /** The role a node ends this plan in. */
-    enum Role {
-        /** a route reflector of the target topology */
-        TARGET,
-        /** an obsolete RR that keeps serving until its replacements have served for removalDelay */
-        DRAINING,
-        /** an obsolete RR demoted by this plan; a client afterwards */
-        DEMOTE,
-        CLIENT,
-        /** has a cluster ID we did not give (no RR label): someone else's RR, left alone */
-        FOREIGN
-    }
-
-    /**
-     * What the planner reads of one node, read once: every later pass works on these fields only.
-     * At 100k nodes a pass is bound by memory, not by work, so going back to a node's maps and
-     * strings costs more than the pass itself.
-     */
-    static final class View {
-        final NodeFacts facts;
-        final String name;
-        /** zone, group and rack are shared instances per value, so the planner's map lookups stay in cache */
-        final String zone;
-        final String ineligibleBecause;
-        final boolean preferred;
-        final boolean reflector;
-        /** stopped serving as an RR in an earlier plan (joining its client group then); drops the RR label now */
-        final boolean leaving;
-        final int index;
-        final String clusterId;
-        final Instant servingSince;
-        final String group;
-        /** hierarchy only: the rack label's value ("" when unlabelled) */
-        final String rack;
-        /** the keep order's tie-breaker after preference: creation time */
-        final long createdSecond;
-        final int createdNano;
-        /** carries our index label or serving-since annotation: not a settled client even without a cluster ID */
-        final boolean bookkeeping;
-        final boolean alive;
-        Role role;
-        int targetIndex;
-        String targetGroup;
-        /** hierarchy: whether this RR is a spine (shared cluster ID) rather than a rack RR */
-        boolean targetSpine;
-        /** quorum: the quorum; hierarchy: the rack's number (0 for spines); the index in the cluster ID */
-        int targetCluster;
-        private int nameHash;
-        private boolean nameHashed;
-
-        View(NodeFacts facts, RouteReflectorConfig config, ClusterIdTemplate template, Function<String, String> shared) {
-            this.facts = facts;
-            this.name = facts.name();
-            Map<String, String> labels = facts.labels();
-            Map<String, String> annotations = facts.annotations();
-            this.zone = shared.apply(zoneOf(labels, config));
-            this.ineligibleBecause = ineligibility(facts, config);
-            this.preferred = !config.preferredLabels().isEmpty() && LabelMatch.anyMatches(config.preferredLabels(), labels);
-            this.clusterId = annotations.get(Names.CLUSTER_ID_ANNOTATION);
-            String indexLabel = labels.get(Names.RR_INDEX_LABEL);
-            // The RR label alone (no index, no cluster ID): an RR that stopped serving and drops the label now.
-            this.leaving = labels.containsKey(config.routeReflectorLabelKey()) && indexLabel == null && clusterId == null;
-            // Our index label and a cluster ID make it ours even when someone removed the RR label:
-            // the label is restored instead of the node being left alone as a foreign RR.
-            this.reflector = labels.containsKey(config.routeReflectorLabelKey()) && !leaving
-                    || clusterId != null && indexLabel != null;
-            boolean mayServe = reflector || clusterId != null;
-            this.index = mayServe ? indexOf(indexLabel, clusterId, template) : 0;
-            this.servingSince = mayServe ? facts.servingSince() : null;
-            this.bookkeeping = indexLabel != null || annotations.containsKey(Names.SERVING_SINCE_ANNOTATION)
-                    || annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION);
-            String groupLabel = labels.get(Names.GROUP_LABEL);
-            this.group = groupLabel == null ? null : shared.apply(groupLabel);
-            this.rack = config.topologyType() == TopologyType.HIERARCHY
-                    ? shared.apply(labels.getOrDefault(config.rackLabel(), "")) : "";
-            Instant created = facts.created();
-            this.createdSecond = created.getEpochSecond();
-            this.createdNano = created.getNano();
-            this.alive = facts.ready();
-        }
-
-        String name() {
-            return name;
-        }
-
-        /** The name's hash code, kept here: reading it from the name itself is a cache miss per node. */
-        int nameHash() {
-            if (!nameHashed) {
-                nameHash = name.hashCode();
-                nameHashed = true;
-            }
-            return nameHash;
-        }
-
-        boolean eligible() {
-            return ineligibleBecause == null;
-        }
-
-        boolean alive() {
-            return alive;
-        }
-
-        boolean isRr() {
-            return role == Role.TARGET || role == Role.DRAINING;
-        }
-
-        /** The index of the cluster ID this node serves with now, or 0. */
-        int currentCluster(ClusterIdTemplate template) {
-            return clusterId == null ? 0 : template.indexOf(clusterId).orElse(0);
-        }
     }
 
     /** The zone a node counts in: its zone label, the legacy one when the default is missing, "" without. */
@@ -203,82 +74,26 @@ public final class Planner {
         return null;
     }
 
-    private static int indexOf(String label, String clusterId, ClusterIdTemplate template) {
-        if (label != null) {
-            try {
-                int value = Integer.parseInt(label);
-                if (value >= 1) {
-                    return value;
-                }
-            } catch (NumberFormatException e) {
-                // fall through to the cluster ID
-            }
-        }
-        return template.indexOf(clusterId).orElse(0);
-    }
-
-
-    /**
-     * The indexes of the draining RRs by the cluster they serve with now (0: the template's own ID).
-     * A draining RR stays in the peers of the RRs that share its ID until it is demoted: they would
-     * not reflect their clients' routes to it (same ID).
-     */
-    static Map<Integer, List<Integer>> drainingByCluster(List<View> views, ClusterIdTemplate template) {
-        Map<Integer, List<Integer>> draining = new HashMap<>();
-        for (View view : views) {
-            if (view.role == Role.DRAINING) {
-                draining.computeIfAbsent(view.currentCluster(template), c -> new ArrayList<>()).add(view.targetIndex);
-            }
-        }
-        return draining;
-    }
-
-    private static String node(Step patch) {
-        return ((Step.PatchNode) patch).node();
-    }
-
-    /** Keep order: preferred first, then oldest, then by name. Removal takes from the end. */
-    static final Comparator<View> KEEP_ORDER = (a, b) -> {
-        if (a.preferred != b.preferred) {
-            return a.preferred ? -1 : 1;
-        }
-        int byAge = Long.compare(a.createdSecond, b.createdSecond);
-        if (byAge == 0) {
-            byAge = Integer.compare(a.createdNano, b.createdNano);
-        }
-        return byAge != 0 ? byAge : a.name.compareTo(b.name);
-    };
-
     private static final class Planning {
-        /** The annotations we manage as a client wants them: none. */
-        private static final Map<String, String> CLIENT_ANNOTATIONS = removals(Names.CLUSTER_ID_ANNOTATION,
-                Names.SERVING_SINCE_ANNOTATION);
         private final RouteReflectorConfig config;
         private final Instant now;
         private final ClusterIdTemplate template;
-        private final TopologyType topology;
+        private final Topology topology;
         private final List<View> views;
         private final Map<String, PeerFacts> observedPeers = new TreeMap<>();
         private final Optional<Map<String, SessionFacts>> sessions;
         private final List<String> warnings = new ArrayList<>();
-        private final List<Decision> decisions = new ArrayList<>();
-        private final Map<String, String> promoteReasons = new HashMap<>();
-        private final Map<String, String> demoteReasons = new HashMap<>();
-        private Optional<Duration> recheckAfter = Optional.empty();
         private int eligible;
         private final Map<String, Integer> eligiblePerZone = new HashMap<>();
         /** the nodes carrying our RR label (or index and cluster ID), in the snapshot's order */
         private final List<View> reflectors = new ArrayList<>();
-        /** the other nodes this plan made targets; with {@link #reflectors}, every node that may end an RR */
-        private final List<View> promoted = new ArrayList<>();
-        /** hierarchy: serving rack RRs their rack keeps; never taken as spines */
-        private Set<View> rackKeepers = Set.of();
+        private final Selection selection;
 
         Planning(ClusterSnapshot snapshot, RouteReflectorConfig config, Instant now) {
             this.config = config;
             this.now = now;
             this.template = config.clusterId();
-            this.topology = config.topologyType();
+            this.topology = Topology.of(config);
             // in the snapshot's order: sorting 100k names would cost more than the rest of a replan;
             // every choice below orders what it chooses from, and the output is sorted at the end
             this.views = new ArrayList<>(snapshot.nodes().size());
@@ -290,7 +105,7 @@ public final class Planner {
             Map<String, int[]> perZone = new HashMap<>();
             int unzoned = 0;
             for (NodeFacts node : snapshot.nodes()) {
-                View view = new View(node, config, template, share);
+                View view = new View(node, config, template, topology.rackLabel(), share);
                 views.add(view);
                 boolean foreign = !view.reflector && view.clusterId != null;
                 view.role = foreign ? Role.FOREIGN : Role.CLIENT;
@@ -317,67 +132,29 @@ public final class Planner {
             }
             snapshot.ownedPeers().forEach(peer -> observedPeers.put(peer.name(), peer));
             this.sessions = snapshot.sessions();
+            this.selection = new Selection(views, reflectors, eligiblePerZone);
         }
 
-        /** The annotations we manage as a client with these annotations wants them: none of ours. */
-        private static Map<String, String> clientAnnotations(Map<String, String> annotations) {
-            if (!annotations.containsKey(Names.SCALE_DOWN_PROTECTION_ANNOTATION)) {
-                return CLIENT_ANNOTATIONS;
-            }
-            Map<String, String> want = new LinkedHashMap<>(CLIENT_ANNOTATIONS);
-            want.putAll(ScaleDownProtection.removed(annotations));
-            return want;
-        }
-
-        /** A patch that removes these keys. */
-        private static Map<String, String> removals(String... keys) {
-            Map<String, String> removals = new LinkedHashMap<>();
-            for (String key : keys) {
-                removals.put(key, null);
-            }
-            return Collections.unmodifiableMap(removals);
-        }
-
-        /** Makes a node a target RR of this plan. */
-        private void choose(View view) {
-            view.role = Role.TARGET;
-            if (!view.reflector) {
-                promoted.add(view);
-            }
-        }
-
-        /** Every node that is or may become an RR in this plan, with the given role. */
-        private List<View> withRole(Role role) {
-            List<View> found = new ArrayList<>();
-            for (List<View> list : List.of(reflectors, promoted)) {
-                for (View view : list) {
-                    if (view.role == role) {
-                        found.add(view);
-                    }
-                }
-            }
-            return found;
-        }
-
+        /**
+         * The pipeline: what each node is was read in the constructor (eligibility, counting);
+         * then the topology's targets, obsolete RRs draining or demoted, indexes, where clients
+         * go, the node writes, the BGPPeers and the steps in their phases.
+         */
         Plan run() {
             chooseTargets();
-            resolveObsolete();
+            Optional<Duration> recheckAfter = resolveObsolete();
             assignIndexes();
-            List<View> targets = withRole(Role.TARGET);
+            List<View> targets = selection.withRole(Role.TARGET);
             // Targets are eligible, hence alive, except when nothing is eligible and every RR is kept:
             // then clients go to the live ones only.
             List<View> live = targets.stream().filter(View::alive).toList();
             List<View> serving = live.isEmpty() ? targets : live;
-            Map<String, List<Integer>> groups = switch (topology) {
-                case SINGLE -> Map.of();
-                case MULTI -> ClientGroups.assign(views, serving, config.routeReflectorsPerNode(), groupPeerIndexes());
-                case QUORUM -> Quorums.assign(views, serving, template, warnings);
-                case HIERARCHY -> Racks.assign(views, serving, template, warnings);
-            };
-            targets = withRole(Role.TARGET); // a rack without an ID drops out
-            NodeWrites nodeWrites = nodeWrites(groups);
+            Map<String, List<Integer>> groups = topology.assignClients(views, serving, observedPeers, warnings);
+            targets = selection.withRole(Role.TARGET); // a rack without an ID drops out
+            NodeWrites nodeWrites = new NodeWrites(selection, groups, topology, config, now, observedPeers);
             List<PeerFacts> peers = desiredPeers(groups, nodeWrites.clientsPerGroup.keySet());
-            Plan.Phases steps = steps(nodeWrites, peers);
+            Plan.Phases steps = Phasing.order(nodeWrites, peers, observedPeers);
+            List<Decision> decisions = new ArrayList<>(nodeWrites.decisions);
             decisions.sort(Comparator.comparing(Decision::node));
             warnings.sort(Comparator.naturalOrder());
             return new Plan(steps.steps(), steps.breakFrom(), decisions, summary(targets, groups, peers, nodeWrites),
@@ -385,331 +162,48 @@ public final class Planner {
         }
 
         private void chooseTargets() {
-            boolean hierarchy = topology == TopologyType.HIERARCHY;
             if (eligible == 0) {
-                reflectors.forEach(v -> {
-                    choose(v);
-                    v.targetSpine = hierarchy && !isRackNow(v); // every RR keeps its tier
-                });
-                int kept = reflectors.size();
+                topology.keepTargets(selection);
                 warnings.add("no eligible node (Ready, schedulable, untainted, matching nodeSelector): keeping the "
-                        + kept + " current route reflector(s) and changing nothing until nodes are eligible");
+                        + reflectors.size() + " current route reflector(s) and changing nothing until nodes are eligible");
                 return;
             }
-            // in hierarchy the count is the spines'; a spine is an RR with the shared cluster ID
-            Predicate<View> countedTier = v -> !hierarchy || isSpineNow(v);
-            int computed = ZoneSplit.total(eligible, config.calculation(), config.min(), config.max());
-            int unit = 1;
-            if (topology == TopologyType.QUORUM) {
-                computed = quorumTotal(computed);
-                unit = RouteReflectorConfig.QUORUM_SIZE;
-            }
-            int serving = (int) reflectors.stream().filter(v -> v.eligible() && countedTier.test(v)).count();
-            // Hysteresis of one RR (one quorum): a cluster whose size sits on a ratio boundary would
-            // otherwise add and drop an RR (and regroup ~N/R clients) with every node that comes and goes.
-            // Hierarchy spines group no clients by count, so they go without.
-            int total = serving == computed + unit && serving <= config.max() && !hierarchy ? serving : computed;
+            topology.chooseTargets(selection, count(), warnings);
+        }
+
+        /** The RR count: the calculation's, clamped and made whole by the topology, with its hysteresis. */
+        private int count() {
+            int computed = topology.count(ZoneSplit.total(eligible, config.calculation(), config.min(), config.max()),
+                    eligible, warnings);
+            int step = topology.hysteresis();
+            // the RRs held now, of every tier: only hierarchy has two, and it has no hysteresis
+            int serving = (int) reflectors.stream().filter(View::eligible).count();
+            int total = step > 0 && serving == computed + step && serving <= config.max() ? serving : computed;
             if (total != computed) {
-                warnings.add("keeping " + serving + " route reflector(s), " + unit + " above the " + computed
+                warnings.add("keeping " + serving + " route reflector(s), " + step + " above the " + computed
                         + " the " + config.calculation().configName() + " calculation asks for, so a cluster on the "
                         + "boundary does not flap");
             }
             if (config.min() > eligible) {
                 warnings.add("min=" + config.min() + " but only " + eligible + " eligible node(s): using " + total);
             }
-            if (hierarchy) {
-                rackKeepers = rackKeepers();
-            }
-            // hierarchy: current spines keep their seats; the RRs a rack keeps stay there; other RRs
-            // (e.g. of another topology) are candidates like clients, so new spines spread over racks
-            Predicate<View> current = v -> v.reflector && (!hierarchy || isSpineNow(v));
-            Map<String, Integer> holding = new HashMap<>();
-            reflectors.stream().filter(v -> v.eligible() && current.test(v)).forEach(v -> holding.merge(v.zone, 1, Integer::sum));
-            Map<String, Integer> seats = ZoneSplit.split(total, eligiblePerZone, holding, vacated(holding));
-            Predicate<View> candidate = v -> !v.reflector || hierarchy && !isSpineNow(v) && !rackKeepers.contains(v);
-            pick(seats, byKey(reflectors, current, v -> v.zone), candidate, v -> v.zone, "zone", hierarchy,
-                    v -> v.targetSpine = hierarchy);
-            if (hierarchy) {
-                // a zone whose eligible nodes are all rack RRs overflows its spine seats to the others
-                int unfilled = total - withRole(Role.TARGET).size();
-                if (unfilled > 0) {
-                    pick(Map.of("", unfilled), byKey(reflectors, current, v -> ""), candidate, v -> "", "cluster", true,
-                            v -> v.targetSpine = true);
-                }
-                // every eligible node is a rack RR: one becomes the spine, or the racks would never meet
-                if (withRole(Role.TARGET).isEmpty()) {
-                    first(reflectors.stream().filter(v -> v.role == Role.CLIENT && v.eligible() && isRackNow(v)).toList(), 1)
-                            .forEach(v -> {
-                                choose(v);
-                                v.targetSpine = true;
-                                promoteReasons.put(v.name(), "no-spine");
-                            });
-                }
-                chooseRackReflectors();
-            }
-        }
-
-        /**
-         * The RR indexes each observed group BGPPeer of ours selects in its last form (a make form
-         * selects old and new, the new last), by group id; a selector we did not write is left out.
-         */
-        private Map<String, List<Integer>> groupPeerIndexes() {
-            Map<String, List<Integer>> indexes = new HashMap<>();
-            observedPeers.forEach((name, peer) -> {
-                if (!name.startsWith(GROUP_PEER_PREFIX)) {
-                    return;
-                }
-                Optional<SortedSet<String>> values;
-                try {
-                    values = Selectors.lastIn(Selector.parse(peer.peerSelector()), Names.RR_INDEX_LABEL);
-                } catch (SelectorParseException e) {
-                    return;
-                }
-                List<Integer> members = new ArrayList<>();
-                for (String value : values.orElse(Collections.emptySortedSet())) {
-                    try {
-                        members.add(Integer.parseInt(value));
-                    } catch (NumberFormatException e) {
-                        return;
-                    }
-                }
-                if (!members.isEmpty()) {
-                    indexes.put(name.substring(GROUP_PEER_PREFIX.length()), members);
-                }
-            });
-            return indexes;
-        }
-
-        /**
-         * Multi: per zone, the groups its clients carry beyond the RRs it holds, i.e. seats it lost
-         * whose clients a successor in the zone would keep (a zone's clients join its own RRs' groups).
-         */
-        private Map<String, Integer> vacated(Map<String, Integer> holding) {
-            if (topology != TopologyType.MULTI) {
-                return Map.of();
-            }
-            Map<String, Set<String>> carried = new HashMap<>();
-            Set<String> zoneGroups = null;
-            String lastZone = null;
-            String lastGroup = null;
-            for (View view : views) {
-                if (view.reflector || view.group == null || !view.eligible()) {
-                    continue;
-                }
-                if (!view.zone.equals(lastZone)) {
-                    zoneGroups = carried.computeIfAbsent(view.zone, z -> new HashSet<>());
-                    lastZone = view.zone;
-                } else if (view.group.equals(lastGroup)) {
-                    continue; // neighbours often share zone and group: no lookup
-                }
-                zoneGroups.add(view.group);
-                lastGroup = view.group;
-            }
-            Map<String, Integer> vacated = new HashMap<>();
-            carried.forEach((zone, groups) -> {
-                int lost = groups.size() - holding.getOrDefault(zone, 0);
-                if (lost > 0) {
-                    vacated.put(zone, lost);
-                }
-            });
-            return vacated;
-        }
-
-        /**
-         * Hierarchy: the RRs serving with a rack ID that their rack keeps (the first reflectorsPerRack
-         * in keep order); the others, e.g. the RRs of another topology, may become spines.
-         */
-        private Set<View> rackKeepers() {
-            Map<String, List<View>> byRack = byKey(reflectors, this::isRackNow, v -> v.rack);
-            Set<View> keepers = new HashSet<>();
-            byRack.values().forEach(rrs -> {
-                rrs.sort(KEEP_ORDER);
-                keepers.addAll(rrs.subList(0, Math.min(config.reflectorsPerRack(), rrs.size())));
-            });
-            return keepers;
-        }
-
-        /** The plain count rounded to whole quorums of three, within max and the eligible nodes. */
-        private int quorumTotal(int computed) {
-            int size = RouteReflectorConfig.QUORUM_SIZE;
-            if (eligible < size) {
-                warnings.add("quorum: only " + eligible + " eligible node(s), one incomplete quorum");
-                return computed;
-            }
-            int up = Math.max(size, (computed + size - 1) / size * size);
-            return up <= config.max() && up <= eligible ? up : computed / size * size;
-        }
-
-        private boolean isSpineNow(View view) {
-            return view.reflector && template.sharedId().equals(view.clusterId);
-        }
-
-        private boolean isRackNow(View view) {
-            return view.reflector && view.currentCluster(template) > 0;
-        }
-
-        /** Hierarchy: reflectorsPerRack RRs per rack from its eligible nodes the spines left. */
-        private void chooseRackReflectors() {
-            Map<String, Integer> perRack = new TreeMap<>();
-            int unracked = 0;
-            for (View view : views) {
-                if (view.role == Role.CLIENT && view.eligible()) {
-                    perRack.merge(view.rack, 1, Integer::sum);
-                    unracked += view.rack.isEmpty() ? 1 : 0;
-                }
-            }
-            if (unracked > 0) {
-                warnings.add(unracked + " eligible node(s) have no " + config.rackLabel()
-                        + " label; they form the rack \"\"");
-            }
-            perRack.replaceAll((rack, count) -> Math.min(count, config.reflectorsPerRack()));
-            // a spine that is no longer needed drains instead of turning into a rack RR (no flapping between tiers)
-            pick(perRack, byKey(reflectors, v -> !isSpineNow(v), v -> v.rack), v -> !v.reflector, v -> v.rack,
-                    "rack", false,
-                    v -> v.targetSpine = false);
-        }
-
-        /** The eligible nodes of {@code from} not yet chosen, matching {@code filter}, grouped by {@code key}. */
-        private static Map<String, List<View>> byKey(List<View> from, Predicate<View> filter, Function<View, String> key) {
-            Map<String, List<View>> grouped = new TreeMap<>();
-            for (View view : from) {
-                if (view.role == Role.CLIENT && view.eligible() && filter.test(view)) {
-                    grouped.computeIfAbsent(key.apply(view), k -> new ArrayList<>()).add(view);
-                }
-            }
-            return grouped;
-        }
-
-        /**
-         * Sticky choice per zone (or rack): current RRs stay in keep order up to the wanted count,
-         * the rest are obsolete; then each shortfall is taken from the candidates in keep order
-         * (hierarchy spines: spread over racks, {@link #firstOnNewRacks}).
-         */
-        private void pick(Map<String, Integer> wanted, Map<String, List<View>> current, Predicate<View> candidate,
-                Function<View, String> key, String scope, boolean spreadOverRacks, Consumer<View> chosen) {
-            Map<String, Integer> shortfall = new TreeMap<>();
-            Set<String> racksTaken = new HashSet<>();
-            for (Map.Entry<String, Integer> entry : wanted.entrySet()) {
-                int want = entry.getValue();
-                List<View> kept = new ArrayList<>(current.getOrDefault(entry.getKey(), List.of()));
-                kept.sort(KEEP_ORDER);
-                int have = kept.size();
-                for (int i = 0; i < Math.min(want, have); i++) {
-                    choose(kept.get(i));
-                    racksTaken.add(kept.get(i).rack);
-                    chosen.accept(kept.get(i));
-                }
-                for (int i = want; i < have; i++) {
-                    demoteReasons.put(kept.get(i).name(), "above-target(" + scope + " " + have + ">" + want + ")");
-                }
-                if (have < want) {
-                    shortfall.put(entry.getKey(), want - have);
-                }
-            }
-            if (shortfall.isEmpty()) {
-                return; // the common case: no pass over the candidates at all
-            }
-            Map<String, List<View>> candidates = spreadOverRacks
-                    ? byKey(views, v -> candidate.test(v) && shortfall.containsKey(key.apply(v)), key)
-                    : first(candidate, key, shortfall);
-            shortfall.forEach((group, missing) -> {
-                String reason = "below-target(" + (wanted.get(group) - missing) + "<" + wanted.get(group) + ")";
-                List<View> pool = candidates.getOrDefault(group, List.of());
-                for (View view : spreadOverRacks ? firstOnNewRacks(pool, missing, racksTaken) : pool) {
-                    choose(view);
-                    racksTaken.add(view.rack);
-                    chosen.accept(view);
-                    promoteReasons.put(view.name(), view.preferred ? reason + ",preferred" : reason);
-                }
-            });
-        }
-
-        /**
-         * Hierarchy spines: the first {@code n} in keep order, but first the best of each rack that
-         * has no spine yet, so losing one rack (its switch, its power) never takes every spine.
-         */
-        private static List<View> firstOnNewRacks(List<View> pool, int n, Set<String> taken) {
-            Map<String, View> bestPerRack = new HashMap<>();
-            for (View view : pool) {
-                if (!taken.contains(view.rack)) {
-                    bestPerRack.merge(view.rack, view, (a, b) -> KEEP_ORDER.compare(a, b) <= 0 ? a : b);
-                }
-            }
-            List<View> chosen = new ArrayList<>(first(new ArrayList<>(bestPerRack.values()), n));
-            if (chosen.size() < n) {
-                Set<View> already = new HashSet<>(chosen);
-                chosen.addAll(first(pool.stream().filter(v -> !already.contains(v)).toList(), n - chosen.size()));
-            }
-            return chosen;
-        }
-
-        /**
-         * Per key, the first {@code counts.get(key)} eligible nodes not yet chosen that match
-         * {@code candidate}, in keep order: one pass, no list of a zone's candidates, no sort of them.
-         */
-        private Map<String, List<View>> first(Predicate<View> candidate, Function<View, String> key,
-                Map<String, Integer> counts) {
-            Map<String, FirstInKeepOrder> best = new HashMap<>();
-            counts.forEach((k, n) -> best.put(k, new FirstInKeepOrder(n)));
-            for (View view : views) {
-                if (view.role == Role.CLIENT && view.eligible()) {
-                    FirstInKeepOrder first = best.get(key.apply(view));
-                    if (first != null && candidate.test(view)) {
-                        first.offer(view);
-                    }
-                }
-            }
-            Map<String, List<View>> chosen = new HashMap<>();
-            best.forEach((k, first) -> chosen.put(k, first.inOrder()));
-            return chosen;
-        }
-
-        /** The first {@code n} of {@code pool} in keep order, without sorting the whole pool. */
-        private static List<View> first(List<View> pool, int n) {
-            FirstInKeepOrder first = new FirstInKeepOrder(n);
-            pool.forEach(first::offer);
-            return first.inOrder();
-        }
-
-        /** Keeps the first {@code n} views offered, in keep order. */
-        private static final class FirstInKeepOrder {
-            private final int n;
-            /** the last kept in keep order at the head, to be dropped by a better one */
-            private final PriorityQueue<View> kept = new PriorityQueue<>(KEEP_ORDER.reversed());
-
-            FirstInKeepOrder(int n) {
-                this.n = n;
-            }
-
-            void offer(View view) {
-                if (kept.size() < n) {
-                    kept.add(view);
-                } else if (n > 0 && KEEP_ORDER.compare(view, kept.peek()) < 0) {
-                    kept.poll();
-                    kept.add(view);
-                }
-            }
-
-            List<View> inOrder() {
-                List<View> inOrder = new ArrayList<>(kept);
-                inOrder.sort(KEEP_ORDER);
-                return inOrder;
-            }
+            return total;
         }
 
         /**
          * Obsolete RRs: dead ones and ones that never got a cluster ID (nobody depends on them) go
          * now; live ones wait until every target has served for removalDelay and, where calico-node
          * reports sessions, has taken over its clients (its sessions Established: SessionFacts.verified).
+         * Returns when to look again while one drains.
          */
-        private void resolveObsolete() {
+        private Optional<Duration> resolveObsolete() {
             List<View> obsolete = reflectors.stream().filter(v -> v.role == Role.CLIENT).toList();
             if (obsolete.isEmpty()) {
-                return;
+                return Optional.empty();
             }
             Duration longestWait = Duration.ZERO;
             List<String> unverified = new ArrayList<>();
-            for (View target : withRole(Role.TARGET)) {
+            for (View target : selection.withRole(Role.TARGET)) {
                 boolean serving = target.clusterId != null && target.servingSince != null
                         && target.reflector;
                 Duration wait = serving ? Duration.between(now, target.servingSince.plus(config.removalDelay()))
@@ -725,11 +219,11 @@ public final class Planner {
             unverified.sort(Comparator.naturalOrder());
             boolean timeServed = longestWait.isZero() || longestWait.isNegative();
             for (View view : obsolete) {
-                String why = view.eligible() ? demoteReasons.getOrDefault(view.name(), "not-needed")
+                String why = view.eligible() ? selection.demoteReasons.getOrDefault(view.name(), "not-needed")
                         : "ineligible(" + view.ineligibleBecause + ")";
                 if (!view.alive() || view.clusterId == null || timeServed && unverified.isEmpty()) {
                     view.role = Role.DEMOTE;
-                    demoteReasons.put(view.name(), why);
+                    selection.demoteReasons.put(view.name(), why);
                 } else {
                     view.role = Role.DRAINING;
                     warnings.add("zone=" + view.zone + " " + view.name() + " is obsolete (" + why
@@ -739,9 +233,8 @@ public final class Planner {
                                             : " (waiting for " + shortList(unverified) + ")")));
                 }
             }
-            if (obsolete.stream().anyMatch(v -> v.role == Role.DRAINING)) {
-                recheckAfter = Optional.of(timeServed ? SESSION_RECHECK : longestWait);
-            }
+            return obsolete.stream().anyMatch(v -> v.role == Role.DRAINING)
+                    ? Optional.of(timeServed ? SESSION_RECHECK : longestWait) : Optional.empty();
         }
 
         private static String shortList(List<String> items) {
@@ -751,11 +244,11 @@ public final class Planner {
 
         /** Stable indexes: kept RRs keep theirs (first claimant by keep order), new ones get the lowest free. */
         private void assignIndexes() {
-            long capacity = topology == TopologyType.MULTI ? template.capacity() : Integer.MAX_VALUE;
+            long capacity = topology.indexCapacity();
             Set<Integer> used = new HashSet<>();
-            List<View> rrs = new ArrayList<>(withRole(Role.TARGET));
-            rrs.addAll(withRole(Role.DRAINING));
-            rrs.sort(KEEP_ORDER);
+            List<View> rrs = new ArrayList<>(selection.withRole(Role.TARGET));
+            rrs.addAll(selection.withRole(Role.DRAINING));
+            rrs.sort(Selection.KEEP_ORDER);
             List<View> needIndex = new ArrayList<>();
             for (View view : rrs) {
                 if (view.reflector && view.index >= 1 && view.index <= capacity && used.add(view.index)) {
@@ -787,387 +280,8 @@ public final class Planner {
         }
 
         private List<PeerFacts> desiredPeers(Map<String, List<Integer>> groups, Set<String> used) {
-            List<PeerFacts> peers = new ArrayList<>();
-            boolean anyRr = !withRole(Role.TARGET).isEmpty() || !withRole(Role.DRAINING).isEmpty();
-            if (!anyRr) {
-                return peers;
-            }
-            String rr = rrSelector();
-            if (topology == TopologyType.HIERARCHY) {
-                // rack RRs never mesh with each other: every RR (spines too) peers with the spines only
-                peers.add(new PeerFacts(SPINE_PEER, rr, indexIn(groups.getOrDefault(Racks.SPINE_GROUP, List.of()))));
-            } else {
-                peers.add(new PeerFacts(MESH_PEER, rr, rr));
-            }
-            if (topology == TopologyType.SINGLE) {
-                peers.add(new PeerFacts(CLIENTS_PEER, "!(" + rr + ")", rr));
-                return peers;
-            }
-            groups.forEach((group, members) -> {
-                if (used.contains(group)) {
-                    peers.add(new PeerFacts(GROUP_PEER_PREFIX + group, Selectors.equal(Names.GROUP_LABEL, group),
-                            indexIn(members)));
-                }
-            });
-            return peers;
-        }
-
-        private static String indexIn(List<Integer> indexes) {
-            return Selectors.in(Names.RR_INDEX_LABEL, indexes.stream().map(String::valueOf).toList());
-        }
-
-        private String targetClusterId(View view) {
-            boolean grouped = topology == TopologyType.QUORUM || topology == TopologyType.HIERARCHY;
-            if (grouped && (view.role == Role.DRAINING || !view.alive())) {
-                // leaving, or kept while down because nothing is eligible: serves on as it is
-                return view.clusterId;
-            }
-            return switch (topology) {
-                case SINGLE -> template.sharedId();
-                case MULTI -> template.idFor(view.targetIndex);
-                case QUORUM -> template.idFor(view.targetCluster);
-                case HIERARCHY -> view.targetSpine ? template.sharedId() : template.idFor(view.targetCluster);
-            };
-        }
-
-        /**
-         * What the nodes' side of a plan needs, gathered in one pass over every node: the node
-         * patches by phase, each live RR's labels after the plan, and the clients per group.
-         */
-        private static final class NodeWrites {
-            final List<Step> dead = new ArrayList<>();
-            final List<Step> label = new ArrayList<>();
-            final List<Step> serve = new ArrayList<>();
-            /** serving RRs that change index, and their new cluster IDs: break steps */
-            final List<Step> relabelServing = new ArrayList<>();
-            final List<Step> reserve = new ArrayList<>();
-            final List<Step> move = new ArrayList<>();
-            /** moves into a group that shares no serving RR with the client's current one: break steps */
-            final List<Step> moveAcross = new ArrayList<>();
-            /** per target group, the current groups of the clients moving across into it */
-            final Map<String, Set<String>> widenFor = new HashMap<>();
-            final List<Step> unserve = new ArrayList<>();
-            /** RRs that never served (or stopped serving) joining their client group before they drop the RR label */
-            final List<Step> join = new ArrayList<>();
-            final List<Step> unlabel = new ArrayList<>();
-            final List<Map<String, String>> reflectorLabels = new ArrayList<>();
-            /** clients (and RRs demoted now) per target group; its keys are the groups in use */
-            final Map<String, int[]> clientsPerGroup = new HashMap<>();
-            int clients;
-        }
-
-        private NodeWrites nodeWrites(Map<String, List<Integer>> groups) {
-            NodeWrites writes = new NodeWrites();
-            Map<String, String> moveReasons = new HashMap<>();
-            List<View> moved = new ArrayList<>();
-            for (View view : views) {
-                if (view.role == Role.FOREIGN) {
-                    continue;
-                }
-                if (view.role == Role.CLIENT || view.role == Role.DEMOTE) {
-                    writes.clients++;
-                    if (view.targetGroup != null && groups.containsKey(view.targetGroup)) { // a NotReady client may keep a gone one
-                        writes.clientsPerGroup.computeIfAbsent(view.targetGroup, g -> new int[1])[0]++;
-                    }
-                }
-                if (view.role != Role.CLIENT) {
-                    nodeWrite(view, writes);
-                } else if (view.leaving && Objects.equals(view.group, view.targetGroup)) {
-                    // the second half of a demotion: its sessions as a client came up since the first
-                    // (one whose group changed meanwhile moves first, as any client, and drops it after)
-                    (view.alive() ? writes.unlabel : writes.dead).add(new Step.PatchNode(view.name,
-                            diff(view.facts.labels(), clientLabels(view)), Map.of(), "demote (drops its RR label)"));
-                } else if (!isSettledClient(view)) {
-                    moved.add(view);
-                }
-            }
-            Map<String, Boolean> overlapping = new HashMap<>();
-            List<View> across = new ArrayList<>();
-            List<View> within = new ArrayList<>();
-            for (View view : moved) {
-                boolean keepsAnRr = view.group == null || view.targetGroup == null || view.group.equals(view.targetGroup)
-                        || overlapping.computeIfAbsent(view.group + " -> " + view.targetGroup,
-                                pair -> sharesServingRr(view.group, groups.get(view.targetGroup)));
-                (keepsAnRr ? within : across).add(view);
-                if (!keepsAnRr) {
-                    writes.widenFor.computeIfAbsent(view.targetGroup, g -> new TreeSet<>()).add(view.group);
-                }
-            }
-            addMoves(within, writes.move, moveReasons);
-            addMoves(across, writes.moveAcross, moveReasons);
-            // the same order whatever the snapshot's
-            for (List<Step> phase : List.of(writes.dead, writes.label, writes.serve, writes.join, writes.relabelServing,
-                    writes.reserve, writes.unserve, writes.unlabel)) {
-                ByName.forListing(phase, phase.stream().mapToInt(step -> node(step).hashCode()).toArray(), Planner::node);
-            }
-            return writes;
-        }
-
-        /** The patches of clients that change group, in name-hash order whatever the snapshot's. */
-        private void addMoves(List<View> moved, List<Step> into, Map<String, String> moveReasons) {
-            int[] hashes = new int[moved.size()];
-            for (int i = 0; i < hashes.length; i++) {
-                View view = moved.get(i);
-                hashes[i] = view.nameHash();
-                String reason = view.targetGroup == null ? "client"
-                        : moveReasons.computeIfAbsent(view.targetGroup, g -> "client of group " + g);
-                if (!view.reflector && view.clusterId == null && !view.bookkeeping) {
-                    // most moves: a plain client changing group; no maps to diff
-                    into.add(new Step.PatchNode(view.name, Collections.singletonMap(Names.GROUP_LABEL,
-                            view.targetGroup), Map.of(), reason));
-                } else {
-                    Map<String, String> labelDiff = diff(view.facts.labels(), clientLabels(view));
-                    Map<String, String> annotationDiff = diff(view.facts.annotations(),
-                            clientAnnotations(view.facts.annotations()));
-                    into.add(new Step.PatchNode(view.name, labelDiff, annotationDiff, reason));
-                }
-            }
-            ByName.forListing(into, hashes, Planner::node);
-        }
-
-        /**
-         * Whether a client of {@code current} keeps a session with a serving RR when it moves to the
-         * group of these target RR indexes: an RR that serves now, keeps serving, is selected by the
-         * current group's BGPPeer and is one of the destination's, under the index it carries now (an
-         * RR that changes index does so in the break phase). O(R) per pair of groups.
-         */
-        private boolean sharesServingRr(String current, List<Integer> destination) {
-            PeerFacts peer = observedPeers.get(GROUP_PEER_PREFIX + current);
-            if (peer == null || destination == null) {
-                return true; // no sessions through the current group's peer: the move loses none
-            }
-            Selector selector;
-            try {
-                selector = Selector.parse(peer.peerSelector());
-            } catch (SelectorParseException e) {
-                return true; // not a selector we wrote: it is replaced, not relied on
-            }
-            Set<Integer> wanted = new HashSet<>(destination);
-            for (View rr : reflectors) {
-                if (rr.isRr() && rr.alive() && rr.clusterId != null && wanted.contains(rr.targetIndex)
-                        && String.valueOf(rr.targetIndex).equals(rr.facts.labels().get(Names.RR_INDEX_LABEL))
-                        && selector.matches(rr.facts.labels())) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** The labels we manage as a client wants them: no RR label, no index, its target group. */
-        private Map<String, String> clientLabels(View view) {
-            Map<String, String> want = new LinkedHashMap<>();
-            want.put(config.routeReflectorLabelKey(), null);
-            want.put(Names.RR_INDEX_LABEL, null);
-            want.put(Names.GROUP_LABEL, view.targetGroup);
-            return want;
-        }
-
-        /** The patches of an RR of this plan (target, draining or demoted now). */
-        private void nodeWrite(View view, NodeWrites writes) {
-            Map<String, String> labels = view.facts.labels();
-            Map<String, String> annotations = view.facts.annotations();
-            Map<String, String> labelDiff;
-            Map<String, String> annotationDiff;
-            if (view.isRr()) {
-                String clusterId = targetClusterId(view);
-                Map<String, String> wantLabels = new LinkedHashMap<>();
-                wantLabels.put(config.routeReflectorLabelKey(), config.routeReflectorLabelValue());
-                wantLabels.put(Names.RR_INDEX_LABEL, String.valueOf(view.targetIndex));
-                wantLabels.put(Names.GROUP_LABEL, null);
-                Map<String, String> wantAnnotations = new LinkedHashMap<>();
-                wantAnnotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId);
-                boolean keepsServing = Objects.equals(clusterId, view.clusterId) && view.servingSince != null;
-                wantAnnotations.put(Names.SERVING_SINCE_ANNOTATION,
-                        clusterId == null ? null
-                                : keepsServing ? annotations.get(Names.SERVING_SINCE_ANNOTATION) : now.toString());
-                ScaleDownProtection.wanted(annotations, clusterId != null && config.protectFromScaleDown(),
-                        wantAnnotations);
-                labelDiff = diff(labels, wantLabels);
-                annotationDiff = diff(annotations, wantAnnotations);
-                if (view.alive()) {
-                    Map<String, String> after = new HashMap<>(labels);
-                    wantLabels.forEach((key, value) -> {
-                        if (value == null) {
-                            after.remove(key);
-                        } else {
-                            after.put(key, value);
-                        }
-                    });
-                    writes.reflectorLabels.add(after);
-                }
-            } else {
-                labelDiff = diff(labels, clientLabels(view));
-                annotationDiff = diff(annotations, clientAnnotations(annotations));
-                if (view.alive()) {
-                    writes.reflectorLabels.add(labels); // still serving until the end of this plan
-                }
-            }
-            if (labelDiff.isEmpty() && annotationDiff.isEmpty()) {
-                return;
-            }
-            String name = view.name();
-            if (view.isRr()) {
-                // a promoted client keeps its group (its sessions) until it serves with its cluster ID
-                Map<String, String> leaveGroup = new LinkedHashMap<>();
-                if (labelDiff.containsKey(Names.GROUP_LABEL)) {
-                    leaveGroup.put(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL));
-                }
-                // A serving RR that changes index leaves the peers that select it by its old one: its
-                // clients keep it through the make forms (old and new index) until then, so it is a break step.
-                boolean reindexed = view.reflector && view.clusterId != null && labelDiff.containsKey(Names.RR_INDEX_LABEL);
-                if (!labelDiff.isEmpty()) {
-                    (reindexed ? writes.relabelServing : writes.label).add(new Step.PatchNode(name, labelDiff, Map.of(),
-                            view.reflector ? "relabel" : "promote"));
-                }
-                if (!annotationDiff.isEmpty() || !leaveGroup.isEmpty()) {
-                    (reindexed ? writes.reserve : writes.serve).add(new Step.PatchNode(name, leaveGroup, annotationDiff,
-                            "serve"));
-                }
-                if (!view.reflector) {
-                    decisions.add(new Decision(view.zone, "promote", name, "clusterID=" + targetClusterId(view),
-                            promoteReasons.getOrDefault(name, "needed")));
-                }
-                return;
-            }
-            String reason = demoteReasons.getOrDefault(name, "not-needed");
-            decisions.add(new Decision(view.zone, "demote", name, "", reason));
-            if (!view.alive()) {
-                writes.dead.add(new Step.PatchNode(name, labelDiff, annotationDiff, "demote " + reason));
-                return;
-            }
-            // It joins its client group before it drops its RR label (its sessions with the other RRs),
-            // so its new sessions are up before the old ones go: a serving RR as it stops serving (its
-            // index goes too, which marks it as leaving) and drops the label in the next plan; one that
-            // does not serve in the make phase of this one.
-            Map<String, String> joinGroup = labelDiff.containsKey(Names.GROUP_LABEL)
-                    ? Collections.singletonMap(Names.GROUP_LABEL, labelDiff.remove(Names.GROUP_LABEL)) : Map.of();
-            if (!annotationDiff.isEmpty()) {
-                Map<String, String> unserve = new LinkedHashMap<>(joinGroup);
-                if (labelDiff.containsKey(Names.RR_INDEX_LABEL)) {
-                    unserve.put(Names.RR_INDEX_LABEL, null);
-                }
-                writes.unserve.add(new Step.PatchNode(name, unserve, annotationDiff, "demote " + reason));
-                return;
-            }
-            if (!joinGroup.isEmpty()) {
-                writes.join.add(new Step.PatchNode(name, joinGroup, Map.of(), "demote " + reason));
-            }
-            if (!labelDiff.isEmpty()) {
-                writes.unlabel.add(new Step.PatchNode(name, labelDiff, Map.of(), "demote " + reason));
-            }
-        }
-
-        /**
-         * The steps in their two phases. Make: dead RRs' demotions (they serve nobody), RR labels,
-         * every peer in its make form, cluster IDs, client moves that keep a serving RR. Break: the
-         * serving RRs that change index, the other client moves, then each peer in its final form,
-         * obsolete peers deleted, demotions.
-         */
-        private Plan.Phases steps(NodeWrites writes, List<PeerFacts> peers) {
-            List<Step> peerWrites = new ArrayList<>();
-            List<Step> cleanup = new ArrayList<>();
-            Set<String> wanted = new HashSet<>();
-            for (PeerFacts peer : peers) {
-                wanted.add(peer.name());
-                PeerFacts observed = observedPeers.get(peer.name());
-                PeerFacts make = makeForm(peer, observed, writes);
-                String reason = make.equals(peer) ? "topology"
-                        : !make.nodeSelector().equals(peer.nodeSelector())
-                                ? "topology (also the clients moving in, until their new sessions are up)"
-                                : "topology (old and new RRs while the new ones start serving)";
-                if (observed == null) {
-                    peerWrites.add(new Step.CreatePeer(make, reason));
-                } else if (!observed.equals(make)) {
-                    peerWrites.add(new Step.UpdatePeer(make, reason));
-                }
-                if (!make.equals(peer)) {
-                    cleanup.add(new Step.UpdatePeer(peer, "topology"));
-                }
-            }
-            observedPeers.keySet().stream().filter(name -> !wanted.contains(name))
-                    .forEach(name -> cleanup.add(new Step.DeletePeer(name, "obsolete")));
-            List<Step> make = new ArrayList<>();
-            make.addAll(writes.dead);
-            make.addAll(writes.label);
-            make.addAll(peerWrites);
-            make.addAll(writes.serve);
-            make.addAll(writes.move);
-            make.addAll(writes.join);
-            List<Step> steps = new ArrayList<>(make);
-            steps.addAll(writes.relabelServing);
-            steps.addAll(writes.reserve);
-            steps.addAll(writes.moveAcross);
-            steps.addAll(cleanup);
-            steps.addAll(writes.unserve);
-            steps.addAll(writes.unlabel);
-            return new Plan.Phases(steps, make.size());
-        }
-
-        /**
-         * A peer as the make phase writes it: it keeps every live RR the observed one selects while
-         * the new ones start serving (its peerSelector the union of both), and a group's peer also
-         * selects the current groups of the clients moving across into it, so they have sessions
-         * with its RRs before they leave their old ones. Idempotent: a make form already written is
-         * written again as it is, so a plan whose make phase is done has only break steps.
-         */
-        private PeerFacts makeForm(PeerFacts desired, PeerFacts observed, NodeWrites writes) {
-            Set<String> movingIn = desired.name().startsWith(GROUP_PEER_PREFIX)
-                    ? writes.widenFor.get(desired.name().substring(GROUP_PEER_PREFIX.length())) : null;
-            String nodeSelector = desired.nodeSelector();
-            if (movingIn != null) {
-                List<String> selected = new ArrayList<>(movingIn);
-                selected.add(desired.name().substring(GROUP_PEER_PREFIX.length()));
-                selected.sort(Comparator.naturalOrder());
-                nodeSelector = Selectors.in(Names.GROUP_LABEL, selected);
-            }
-            if (observed == null || observed.peerSelector().equals(desired.peerSelector())) {
-                return new PeerFacts(desired.name(), nodeSelector, desired.peerSelector());
-            }
-            boolean replaced = !observed.nodeSelector().equals(desired.nodeSelector())
-                    && !observed.nodeSelector().equals(nodeSelector);
-            if (replaced || selectsAll(desired, observed, writes.reflectorLabels)) {
-                // a new set of local nodes, or no RR dropped: a plain replacement
-                return new PeerFacts(desired.name(), nodeSelector, desired.peerSelector());
-            }
-            // Narrowing drops RRs the clients still use: first peer with old and new RRs (the new
-            // ones serve before the clients move), narrow only in the break phase.
-            String peerSelector = selectsAll(observed, desired, writes.reflectorLabels) ? observed.peerSelector()
-                    : "(" + observed.peerSelector() + ") || (" + desired.peerSelector() + ")";
-            return new PeerFacts(desired.name(), nodeSelector, peerSelector);
-        }
-
-        /** A client that already carries exactly what a client wants: the diff below would be empty. */
-        private static boolean isSettledClient(View view) {
-            return !view.reflector && view.clusterId == null && !view.bookkeeping
-                    && Objects.equals(view.group, view.targetGroup);
-        }
-
-        /** Whether {@code wide} selects every live RR (labels after this plan) that {@code narrow} selects. */
-        private static boolean selectsAll(PeerFacts wide, PeerFacts narrow, List<Map<String, String>> reflectorLabels) {
-            Selector outer;
-            Selector inner;
-            try {
-                outer = Selector.parse(wide.peerSelector());
-                inner = Selector.parse(narrow.peerSelector());
-            } catch (SelectorParseException e) {
-                return true; // not ours to keep: a plain replacement
-            }
-            for (Map<String, String> labels : reflectorLabels) {
-                if (inner.matches(labels) && !outer.matches(labels)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static Map<String, String> diff(Map<String, String> current, Map<String, String> wanted) {
-            Map<String, String> changes = new LinkedHashMap<>();
-            wanted.forEach((key, value) -> {
-                if (!Objects.equals(current.get(key), value)) {
-                    changes.put(key, value);
-                }
-            });
-            return changes;
+            boolean anyRr = !selection.withRole(Role.TARGET).isEmpty() || !selection.withRole(Role.DRAINING).isEmpty();
+            return anyRr ? topology.peers(rrSelector(), groups, used) : List.of();
         }
 
         private PlanSummary summary(List<View> targets, Map<String, List<Integer>> groups, List<PeerFacts> peers,
@@ -1178,19 +292,7 @@ public final class Planner {
                     actual.merge(view.zone, 1, Integer::sum);
                 }
             }
-            Map<String, Integer> clients = new TreeMap<>();
-            Map<Integer, String> byIndex = new HashMap<>();
-            targets.forEach(t -> {
-                clients.put(t.name(), 0);
-                byIndex.put(t.targetIndex, t.name());
-            });
-            // a group's clients peer with each of its RRs; in single every client with every RR
-            writes.clientsPerGroup.forEach((group, count) -> groups.get(group).stream().map(byIndex::get).filter(Objects::nonNull)
-                    .forEach(rr -> clients.merge(rr, count[0], Integer::sum)));
-            if (topology == TopologyType.SINGLE) {
-                int all = writes.clients;
-                targets.forEach(t -> clients.put(t.name(), all));
-            }
+            Map<String, Integer> clients = topology.clientsPerRr(targets, groups, writes.clientsPerGroup, writes.clients);
             Map<String, Integer> desired = new TreeMap<>();
             eligiblePerZone.keySet().forEach(zone -> desired.put(zone, 0));
             targets.forEach(t -> desired.merge(t.zone, 1, Integer::sum));

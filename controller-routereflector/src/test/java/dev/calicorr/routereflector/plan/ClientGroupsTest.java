@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 class ClientGroupsTest {
     private static final RouteReflectorConfig CONFIG = RouteReflectorConfig.defaults();
 
-    private static Planner.View client(String name, String group) {
+    private static View client(String name, String group) {
         NodeFacts plain = ClusterModel.node(name, "a", true, PlannerTest.T0);
         Map<String, String> labels = new HashMap<>(plain.labels());
         labels.put(Names.GROUP_LABEL, group);
-        Planner.View view = new Planner.View(new NodeFacts(name, labels, Map.of(), true, false, List.of(), plain.created()),
-                CONFIG, CONFIG.clusterId(), Function.identity());
-        view.role = Planner.Role.CLIENT;
+        View view = new View(new NodeFacts(name, labels, Map.of(), true, false, List.of(), plain.created()),
+                CONFIG, CONFIG.clusterId(), null, Function.identity());
+        view.role = Role.CLIENT;
         return view;
     }
 
@@ -32,17 +32,17 @@ class ClientGroupsTest {
         // group 4 is gone (not in this zone's groups); of the equally empty groups only 3 shares RR 4 with it
         Map<String, List<Integer>> reflectors = Map.of("1", List.of(1, 2), "2", List.of(2, 3), "3", List.of(3, 4),
                 "4", List.of(4, 5));
-        Planner.View leaving = client("node-a", "4");
+        View leaving = client("node-a", "4");
         ClientGroups.fill(List.of(leaving), List.of("1", "2", "3"), Set.of(), reflectors);
         assertThat(leaving.targetGroup).isEqualTo("3");
 
         // without a group that shares one, the first smallest as before; evenness comes first
-        Planner.View stranger = client("node-b", "9");
+        View stranger = client("node-b", "9");
         ClientGroups.fill(List.of(stranger), List.of("1", "2", "3"), Set.of(), Map.of("1", List.of(1), "2", List.of(2),
                 "3", List.of(3), "9", List.of(9)));
         assertThat(stranger.targetGroup).isEqualTo("1");
-        Planner.View member = client("node-c", "3");
-        Planner.View other = client("node-d", "4");
+        View member = client("node-c", "3");
+        View other = client("node-d", "4");
         ClientGroups.fill(List.of(member, other), List.of("1", "3"), Set.of(), reflectors);
         assertThat(member.targetGroup).isEqualTo("3");
         assertThat(other.targetGroup).as("3 shares RR 4 but is fuller: the even split wins").isEqualTo("1");

@@ -2,10 +2,10 @@ package dev.calicorr.routereflector.plan;
 
 import dev.calicorr.routereflector.config.ClusterIdTemplate;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
-import dev.calicorr.routereflector.plan.Planner.Role;
-import dev.calicorr.routereflector.plan.Planner.View;
+import dev.calicorr.routereflector.model.PeerFacts;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,22 +20,46 @@ import java.util.TreeMap;
  * RR keeps its quorum while the quorum is kept, and a replacement fills the vacancy it left, so
  * losing an RR costs its replacement's writes and one peer update, not a regrouping.
  */
-final class Quorums {
+final class QuorumTopology implements Topology {
     private static final int SIZE = RouteReflectorConfig.QUORUM_SIZE;
+    private final ClusterIdTemplate template;
+    private final int max;
+    /** each target's quorum, as {@link #assignClients} decided */
+    private final Map<View, Integer> quorumOf = new HashMap<>();
 
-    private Quorums() {
+    QuorumTopology(RouteReflectorConfig config) {
+        this.template = config.clusterId();
+        this.max = config.max();
     }
 
-    /** Sets {@code targetCluster} of the targets and {@code targetGroup} of the clients; returns quorum → RR indexes. */
-    static Map<String, List<Integer>> assign(List<View> views, List<View> targets, ClusterIdTemplate template,
-            List<String> warnings) {
+    /** The plain count rounded to whole quorums of three, within max and the eligible nodes. */
+    @Override
+    public int count(int computed, int eligible, List<String> warnings) {
+        if (eligible < SIZE) {
+            warnings.add("quorum: only " + eligible + " eligible node(s), one incomplete quorum");
+            return computed;
+        }
+        int up = Math.max(SIZE, (computed + SIZE - 1) / SIZE * SIZE);
+        return up <= max && up <= eligible ? up : computed / SIZE * SIZE;
+    }
+
+    /** One quorum. */
+    @Override
+    public int hysteresis() {
+        return SIZE;
+    }
+
+    /** Puts the targets in quorums, and the clients in them evenly; returns quorum → RR indexes. */
+    @Override
+    public Map<String, List<Integer>> assignClients(List<View> views, List<View> targets,
+            Map<String, PeerFacts> observedPeers, List<String> warnings) {
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         if (targets.isEmpty()) {
             return groups;
         }
         int quorums = (targets.size() + SIZE - 1) / SIZE;
         Map<Integer, List<View>> current = new TreeMap<>();
-        targets.stream().sorted(Planner.KEEP_ORDER).forEach(t -> {
+        targets.stream().sorted(Selection.KEEP_ORDER).forEach(t -> {
             int cluster = t.reflector ? t.currentCluster(template) : 0;
             if (cluster > 0) {
                 current.computeIfAbsent(cluster, c -> new ArrayList<>()).add(t);
@@ -68,17 +92,21 @@ final class Quorums {
         for (View rr : unplaced) {
             members.get(vacancy(members, rr.zone)).add(rr);
         }
-        Map<Integer, List<Integer>> draining = Planner.drainingByCluster(views, template);
+        Map<Integer, List<Integer>> draining = Selection.drainingByCluster(views, template);
         members.forEach((quorum, rrs) -> {
-            rrs.forEach(rr -> rr.targetCluster = quorum);
-            List<Integer> indexes = new ArrayList<>(rrs.stream().map(rr -> rr.targetIndex).toList());
-            indexes.addAll(draining.getOrDefault(quorum, List.of()));
-            groups.put(String.valueOf(quorum), indexes.stream().sorted().toList());
+            rrs.forEach(rr -> quorumOf.put(rr, quorum));
+            groups.put(String.valueOf(quorum),
+                    Selection.withDraining(rrs.stream().map(rr -> rr.targetIndex).toList(), quorum, draining));
         });
 
         List<View> clients = views.stream().filter(v -> v.role == Role.CLIENT || v.role == Role.DEMOTE).toList();
         ClientGroups.fill(clients, new ArrayList<>(groups.keySet()), Set.of(), Map.of()); // quorums share no RR
         return groups;
+    }
+
+    @Override
+    public String clusterId(View rr) {
+        return rr.servesOnAsItIs() ? rr.clusterId : template.idFor(quorumOf.get(rr));
     }
 
     /** The quorum a new member joins: the emptiest, preferring one without its zone, then the lowest number. */
