@@ -30,10 +30,12 @@ final class ClientGroups {
      * that leaves a group goes, among the smallest groups, to one that shares an RR with the group
      * it leaves ({@code reflectors}: each group's RR indexes; empty where groups never share one),
      * so it keeps a session through the move.
+     *
+     * @param floor a group may always hold this many (0: the zone's own share alone decides)
      */
     static void fill(List<View> clients, List<String> zoneGroups, Set<String> keeping,
-            Map<String, List<Integer>> reflectors) {
-        int cap = (int) Math.ceil(BALANCE_BOUND * clients.size() / zoneGroups.size());
+            Map<String, List<Integer>> reflectors, int floor) {
+        int cap = Math.max(floor, (int) Math.ceil(BALANCE_BOUND * clients.size() / zoneGroups.size()));
         Map<String, int[]> count = new HashMap<>();
         zoneGroups.forEach(g -> count.put(g, new int[1]));
         List<View> unassigned = new ArrayList<>();

@@ -166,8 +166,13 @@ final class MultiTopology implements Topology {
         List<String> allGroups = new ArrayList<>(groups.keySet());
         allGroups.sort(Comparator.comparingInt(Integer::parseInt));
 
+        // a zone that took seats of a lost one holds more groups than its clients' share: its groups
+        // keep theirs up to the bound of the cluster's even share (NotReady clients counted), so a
+        // lost zone moves seats and re-points peers but no live client
+        int everyClient = clientsByZone.values().stream().mapToInt(List::size).sum();
+        int floor = (int) Math.ceil(ClientGroups.BALANCE_BOUND * everyClient / ring.size());
         clientsByZone.forEach((zone, clients) ->
-                ClientGroups.fill(clients, groupsByZone.getOrDefault(zone, allGroups), headless, groups));
+                ClientGroups.fill(clients, groupsByZone.getOrDefault(zone, allGroups), headless, groups, floor));
         return groups;
     }
 

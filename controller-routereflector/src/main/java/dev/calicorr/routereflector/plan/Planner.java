@@ -152,7 +152,11 @@ public final class Planner {
             Map<String, List<Integer>> groups = topology.assignClients(views, serving, observedPeers, warnings);
             targets = selection.withRole(Role.TARGET); // a rack without an ID drops out
             NodeWrites nodeWrites = new NodeWrites(selection, groups, topology, config, now, observedPeers);
-            List<PeerFacts> peers = desiredPeers(groups, nodeWrites.clientsPerGroup.keySet());
+            // a group whose last client left keeps its peer while the group stays: clients come and
+            // go at the edge of a group (a new RR's fills with new clients), each costing its label only
+            Set<String> used = new HashSet<>(nodeWrites.clientsPerGroup.keySet());
+            groups.keySet().stream().filter(g -> observedPeers.containsKey(Peers.GROUP_PEER_PREFIX + g)).forEach(used::add);
+            List<PeerFacts> peers = desiredPeers(groups, used);
             Plan.Phases steps = Phasing.order(nodeWrites, peers, observedPeers);
             List<Decision> decisions = new ArrayList<>(nodeWrites.decisions);
             decisions.sort(Comparator.comparing(Decision::node));

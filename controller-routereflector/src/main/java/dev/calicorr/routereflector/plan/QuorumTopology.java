@@ -100,7 +100,7 @@ final class QuorumTopology implements Topology {
         });
 
         List<View> clients = views.stream().filter(v -> v.role == Role.CLIENT || v.role == Role.DEMOTE).toList();
-        ClientGroups.fill(clients, new ArrayList<>(groups.keySet()), Set.of(), Map.of()); // quorums share no RR
+        ClientGroups.fill(clients, new ArrayList<>(groups.keySet()), Set.of(), Map.of(), 0); // quorums share no RR
         return groups;
     }
 

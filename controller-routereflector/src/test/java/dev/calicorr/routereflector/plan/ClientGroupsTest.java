@@ -33,17 +33,17 @@ class ClientGroupsTest {
         Map<String, List<Integer>> reflectors = Map.of("1", List.of(1, 2), "2", List.of(2, 3), "3", List.of(3, 4),
                 "4", List.of(4, 5));
         View leaving = client("node-a", "4");
-        ClientGroups.fill(List.of(leaving), List.of("1", "2", "3"), Set.of(), reflectors);
+        ClientGroups.fill(List.of(leaving), List.of("1", "2", "3"), Set.of(), reflectors, 0);
         assertThat(leaving.targetGroup).isEqualTo("3");
 
         // without a group that shares one, the first smallest as before; evenness comes first
         View stranger = client("node-b", "9");
         ClientGroups.fill(List.of(stranger), List.of("1", "2", "3"), Set.of(), Map.of("1", List.of(1), "2", List.of(2),
-                "3", List.of(3), "9", List.of(9)));
+                "3", List.of(3), "9", List.of(9)), 0);
         assertThat(stranger.targetGroup).isEqualTo("1");
         View member = client("node-c", "3");
         View other = client("node-d", "4");
-        ClientGroups.fill(List.of(member, other), List.of("1", "3"), Set.of(), reflectors);
+        ClientGroups.fill(List.of(member, other), List.of("1", "3"), Set.of(), reflectors, 0);
         assertThat(member.targetGroup).isEqualTo("3");
         assertThat(other.targetGroup).as("3 shares RR 4 but is fuller: the even split wins").isEqualTo("1");
     }
