@@ -100,8 +100,57 @@ final class QuorumTopology implements Topology {
         });
 
         List<View> clients = views.stream().filter(v -> v.role == Role.CLIENT || v.role == Role.DEMOTE).toList();
-        ClientGroups.fill(clients, new ArrayList<>(groups.keySet()), Set.of(), Map.of(), 0); // quorums share no RR
+        List<String> quorumIds = new ArrayList<>(groups.keySet());
+        Set<String> headless = headless(clients, groups, Peers.groupIndexes(observedPeers));
+        ClientGroups.fill(clients, quorumIds, headless, Map.of(), 0); // quorums share no RR
         return groups;
+    }
+
+    /**
+     * The groups whose clients carry a quorum that is no more (fewer quorums: R shrank, as when a
+     * zone is lost): each keeps its clients, and its peer is re-pointed to the members of a kept
+     * quorum (one peer write, no client moves): the one with most of the group's RRs now, then the
+     * fewest live clients, then the first; only while that quorum's live clients with the group's
+     * stay within the balance bound of the even share (all clients counted: NotReady ones return),
+     * and at most one such group per quorum, the largest first, so the BGPPeers stay within 2Q + 1.
+     * The clients of the others move. Added to {@code quorums}.
+     *
+     * @param serving the RR indexes each group's BGPPeer selects now, by group id
+     */
+    private static Set<String> headless(List<View> clients, Map<String, List<Integer>> quorums,
+            Map<String, List<Integer>> serving) {
+        Map<String, int[]> carried = new HashMap<>(); // orphan group -> its clients
+        Map<String, int[]> live = new HashMap<>(); // group -> its live clients
+        for (View client : clients) {
+            if (client.group == null) {
+                continue;
+            }
+            if (!quorums.containsKey(client.group) && serving.containsKey(client.group)) {
+                carried.computeIfAbsent(client.group, g -> new int[1])[0]++;
+            }
+            if (client.alive()) {
+                live.computeIfAbsent(client.group, g -> new int[1])[0]++;
+            }
+        }
+        int cap = (int) Math.ceil(ClientGroups.BALANCE_BOUND * clients.size() / quorums.size());
+        List<String> orphans = new ArrayList<>(carried.keySet());
+        orphans.sort(Comparator.comparingInt((String g) -> -carried.get(g)[0]).thenComparing(g -> g));
+        List<String> hosts = new ArrayList<>(quorums.keySet());
+        Map<String, List<Integer>> repointed = new LinkedHashMap<>();
+        for (String orphan : orphans) {
+            List<Integer> before = serving.get(orphan);
+            int liveHere = live.getOrDefault(orphan, new int[1])[0];
+            hosts.stream()
+                    .filter(q -> live.getOrDefault(q, new int[1])[0] + liveHere <= cap)
+                    .min(Comparator.comparingLong((String q) -> -quorums.get(q).stream().filter(before::contains).count())
+                            .thenComparingInt(q -> live.getOrDefault(q, new int[1])[0]))
+                    .ifPresent(host -> {
+                        hosts.remove(host);
+                        repointed.put(orphan, quorums.get(host));
+                    });
+        }
+        quorums.putAll(repointed);
+        return repointed.keySet();
     }
 
     @Override

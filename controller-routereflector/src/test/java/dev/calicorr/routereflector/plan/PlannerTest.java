@@ -97,7 +97,49 @@ class PlannerTest {
         assertThat(reflectors(model)).isEqualTo(before);
     }
 
-    /** A lost zone's clients are NotReady: nothing is written to them until they return (issue 15). */
+    /**
+     * A lost zone's clients are NotReady: nothing is written to them until they return, and no live
+     * client moves either (issue 15): multi moves the zone's seats and keeps every group's clients
+     * (600 nodes in 3 zones, 6 RRs, then 6 in two zones); quorum loses a quorum (600 nodes in 4
+     * zones, so quorums mix zones: 9 RRs, then 6) and re-points that quorum's group to a kept one
+     * instead of moving its live clients.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"MULTI, 0.02, 6, 3, 6", "QUORUM, 0.012, 9, 4, 6"})
+    void aLostZoneWritesNoClientNotReadyOrLive(TopologyType topology, double ratio, int max, int zones, int after) {
+        ClusterModel model = new ClusterModel(nodes(600, List.of("a", "b", "c", "d").subList(0, zones)
+                .toArray(String[]::new)));
+        RouteReflectorConfig config = config(ratio, 3, max).toBuilder().topologyType(topology).build();
+        Convergence.converge(model, config, T0, 3);
+        Set<String> lost = new TreeSet<>();
+        for (NodeFacts node : new ArrayList<>(model.nodes())) {
+            if (node.labels().get("topology.kubernetes.io/zone").equals("c")) {
+                model.put(ClusterModel.with(node, false, false, List.of()));
+                lost.add(node.name());
+            }
+        }
+        Set<String> reflectorsBefore = reflectors(model);
+        List<Step> steps = new ArrayList<>();
+        for (int round = 0; round < 6; round++) {
+            Plan plan = Convergence.applyOnce(model, config, T0.plusSeconds(3600 + 120L * round));
+            steps.addAll(plan.steps());
+        }
+        assertThat(Planner.plan(model.snapshot(), config, T0.plusSeconds(9000)).steps()).isEmpty();
+        assertThat(reflectors(model)).hasSize(after);
+        // only RRs (old, new) are written; no client's group changes, NotReady or live
+        assertThat(steps).filteredOn(s -> s instanceof Step.PatchNode)
+                .allMatch(s -> reflectorsBefore.contains(((Step.PatchNode) s).node())
+                        || reflectors(model).contains(((Step.PatchNode) s).node()), "a patch of an RR");
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+        assertThat(model.peers()).hasSizeLessThanOrEqualTo(2 * after + 1);
+
+        for (String name : lost) { // the zone returns: each client gets a live group again
+            model.put(ClusterModel.with(model.node(name), true, false, List.of()));
+        }
+        Convergence.converge(model, config, T0.plusSeconds(20000), 6);
+        assertThat(new Bgp(model.nodes(), model.peers(), false, Set.of()).unreachable()).isEmpty();
+    }
+
     @Test
     void notReadyClientsAreNotWrittenWhenTheirZoneIsLost() {
         ClusterModel model = new ClusterModel(nodes(600, "a", "b", "c"));
