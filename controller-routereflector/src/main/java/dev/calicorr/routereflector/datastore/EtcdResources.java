@@ -1,25 +1,21 @@
 package dev.calicorr.routereflector.datastore;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.calicorr.core.etcd.EtcdKeys;
+import dev.calicorr.core.etcd.EtcdKv;
+import dev.calicorr.core.etcd.EtcdValues;
+import dev.calicorr.core.etcd.EtcdWatch;
 import io.etcd.jetcd.KeyValue;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.cache.Cache;
 import io.kubernetes.client.informer.cache.Indexer;
-import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>, EtcdWatch.Sink {
     private static final Logger log = LoggerFactory.getLogger(EtcdResources.class);
-    static final Gson GSON = JSON.getGson();
 
     private final EtcdKv kv;
     private final Class<T> type;
@@ -55,41 +50,9 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
 
     /** The stored JSON as our type, with the key's mod revision as its resource version. */
     T decode(JsonObject json, long modRevision) {
-        T object = GSON.fromJson(json, type);
+        T object = EtcdValues.GSON.fromJson(json, type);
         object.getMetadata().setResourceVersion(Long.toString(modRevision));
         return object;
-    }
-
-    /** Our object as libcalico-go stores it: v3 apiVersion, no resourceVersion, a uid and creation time. */
-    static JsonObject encode(KubernetesObject object) {
-        JsonObject json = GSON.toJsonTree(object).getAsJsonObject();
-        json.addProperty("apiVersion", EtcdKeys.API_VERSION);
-        JsonObject metadata = json.getAsJsonObject("metadata");
-        metadata.remove("resourceVersion");
-        if (!metadata.has("uid")) {
-            metadata.addProperty("uid", UUID.randomUUID().toString());
-        }
-        if (!metadata.has("creationTimestamp")) {
-            metadata.addProperty("creationTimestamp", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
-                    .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        }
-        return json;
-    }
-
-    /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
-    static JsonElement mergePatch(JsonElement target, JsonElement patch) {
-        if (!patch.isJsonObject()) {
-            return patch;
-        }
-        JsonObject result = target != null && target.isJsonObject() ? target.getAsJsonObject().deepCopy() : new JsonObject();
-        for (Map.Entry<String, JsonElement> entry : patch.getAsJsonObject().entrySet()) {
-            if (entry.getValue().isJsonNull()) {
-                result.remove(entry.getKey());
-            } else {
-                result.add(entry.getKey(), mergePatch(result.get(entry.getKey()), entry.getValue()));
-            }
-        }
-        return result;
     }
 
     @Override
@@ -108,14 +71,14 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
 
     @Override
     public KubernetesApiResponse<T> create(T object) {
-        return kv.create(EtcdKeys.key(plural, object.getMetadata().getName()), encode(object), this::decode);
+        return kv.create(EtcdKeys.key(plural, object.getMetadata().getName()), EtcdValues.encode(object), this::decode);
     }
 
     @Override
     public KubernetesApiResponse<T> mergePatch(String name, String patch) {
         JsonElement parsed = com.google.gson.JsonParser.parseString(patch);
         return kv.update(EtcdKeys.key(plural, name), json -> {
-            JsonObject merged = mergePatch(json, parsed).getAsJsonObject();
+            JsonObject merged = EtcdValues.mergePatch(json, parsed).getAsJsonObject();
             merged.getAsJsonObject("metadata").remove("resourceVersion");
             return merged;
         }, this::decode);

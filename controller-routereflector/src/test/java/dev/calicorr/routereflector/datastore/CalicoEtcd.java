@@ -3,6 +3,8 @@ package dev.calicorr.routereflector.datastore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.calicorr.core.etcd.EtcdClients;
+import dev.calicorr.core.etcd.EtcdKv;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.bgp.CalicoParts;
 import java.io.IOException;
@@ -145,7 +147,7 @@ public final class CalicoEtcd implements AutoCloseable {
 
     /** etcd's current revision: it moves with every write, of any key. */
     public long revision() throws Exception {
-        try (io.etcd.jetcd.Client client = EtcdDatastore.client(
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(
                 dev.calicorr.core.config.EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
             return client.getKVClient().get(EtcdKv.bytes("/")).get().getHeader().getRevision();
         }

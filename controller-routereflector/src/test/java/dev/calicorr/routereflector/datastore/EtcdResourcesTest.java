@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.calicorr.core.etcd.EtcdValues;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.routereflector.model.Names;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
@@ -19,7 +20,7 @@ class EtcdResourcesTest {
                 .getAsJsonObject();
         JsonObject patch = JsonParser.parseString("{\"metadata\":{\"labels\":{\"a\":null,\"c\":\"3\"}},"
                 + "\"spec\":{\"bgp\":{\"routeReflectorClusterID\":\"224.0.0.1\"}}}").getAsJsonObject();
-        assertThat(EtcdResources.mergePatch(stored, patch)).isEqualTo(JsonParser.parseString(
+        assertThat(EtcdValues.mergePatch(stored, patch)).isEqualTo(JsonParser.parseString(
                 "{\"metadata\":{\"name\":\"n\",\"uid\":\"u\",\"labels\":{\"b\":\"2\",\"c\":\"3\"}},\"spec\":{\"bgp\":"
                         + "{\"ipv4Address\":\"198.18.0.1/32\",\"routeReflectorClusterID\":\"224.0.0.1\"},"
                         + "\"orchRefs\":[{\"nodeName\":\"n\"}]}}"));
@@ -32,7 +33,7 @@ class EtcdResourcesTest {
         BgpPeer peer = new BgpPeer(new V1ObjectMeta().name("rrc-mesh").resourceVersion("17")
                 .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)),
                 new BgpPeer.Spec("has(calico-route-reflector)", "has(calico-route-reflector)"));
-        JsonObject stored = EtcdResources.encode(peer);
+        JsonObject stored = EtcdValues.encode(peer);
         assertThat(stored.get("apiVersion").getAsString()).isEqualTo("projectcalico.org/v3");
         assertThat(stored.get("kind").getAsString()).isEqualTo("BGPPeer");
         JsonObject metadata = stored.getAsJsonObject("metadata");
