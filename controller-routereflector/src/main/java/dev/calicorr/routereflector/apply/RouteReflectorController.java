@@ -71,7 +71,7 @@ public final class RouteReflectorController implements ManagedController<RouteRe
                 new StepExecutor(datastore.nodeWrites(), datastore.peerWrites(), context.dryRun(), metrics,
                         new PeerNames(datastore.peers())), context.events(), metrics,
                 new LegacyPeers(datastore.peerWrites(), context.events(), context.dryRun()),
-                new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
+                new TopologyReport(context), sessionChecks,
                 new MeshHandOff(datastore.bgpConfigurations(), datastore.bgpConfigurationWrites(), context.events(),
                         metrics, context.dryRun()),
                 context.dryRun(), clock, context::mayWrite);
