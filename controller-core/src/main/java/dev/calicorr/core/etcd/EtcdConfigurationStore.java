@@ -2,6 +2,7 @@ package dev.calicorr.core.etcd;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.calicorr.core.config.EtcdSettings;
 import dev.calicorr.core.kube.ApiUnavailableException;
@@ -72,22 +73,42 @@ public final class EtcdConfigurationStore implements ConfigurationStore {
      * @throws UnreadableConfigurationException naming the key and what is wrong
      */
     static KubeControllersConfiguration decode(String value, long modRevision) throws UnreadableConfigurationException {
+        JsonElement parsed;
         try {
-            JsonElement parsed = JsonParser.parseString(value);
-            if (!parsed.isJsonObject()) {
-                throw new IllegalArgumentException("not a JSON object");
-            }
-            KubeControllersConfiguration decoded = EtcdValues.GSON.fromJson(parsed, KubeControllersConfiguration.class);
-            if (decoded.getMetadata() == null
-                    || !KubeControllersConfiguration.DEFAULT_NAME.equals(decoded.getMetadata().getName())) {
-                throw new IllegalArgumentException("metadata.name is not " + KubeControllersConfiguration.DEFAULT_NAME);
-            }
-            decoded.getMetadata().setResourceVersion(Long.toString(modRevision));
-            return decoded;
-        } catch (RuntimeException e) {
-            throw new UnreadableConfigurationException(KEY + " (mod revision " + modRevision
-                    + ") holds no KubeControllersConfiguration: " + e.getMessage() + "; it is left as it is", e);
+            parsed = JsonParser.parseString(value);
+        } catch (JsonParseException e) {
+            throw unreadable(modRevision, "not JSON (" + reason(e) + ")", e);
         }
+        if (!parsed.isJsonObject()) {
+            throw unreadable(modRevision, "not a JSON object", null);
+        }
+        KubeControllersConfiguration decoded;
+        try {
+            decoded = EtcdValues.GSON.fromJson(parsed, KubeControllersConfiguration.class);
+        } catch (JsonParseException e) {
+            throw unreadable(modRevision, "its fields do not decode (" + reason(e) + ")", e);
+        }
+        if (decoded.getMetadata() == null
+                || !KubeControllersConfiguration.DEFAULT_NAME.equals(decoded.getMetadata().getName())) {
+            throw unreadable(modRevision, "metadata.name is not " + KubeControllersConfiguration.DEFAULT_NAME, null);
+        }
+        decoded.getMetadata().setResourceVersion(Long.toString(modRevision));
+        return decoded;
+    }
+
+    private static UnreadableConfigurationException unreadable(long modRevision, String problem, Throwable cause) {
+        return new UnreadableConfigurationException(KEY + " (mod revision " + modRevision
+                + ") holds no KubeControllersConfiguration: " + problem + "; it is left as it is", cause);
+    }
+
+    /** Gson's reason without its advice to parse leniently. */
+    private static String reason(JsonParseException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(root.getMessage()).lines().findFirst().orElse("");
+        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "");
     }
 
     private static KubeControllersConfiguration decode(KeyValue value) throws UnreadableConfigurationException {
@@ -224,7 +245,7 @@ public final class EtcdConfigurationStore implements ConfigurationStore {
     @Override
     public boolean restoreSection(String controller, Map<String, Object> section) throws ApiUnavailableException {
         JsonObject patch = EtcdValues.GSON.toJsonTree(Map.of("spec", Map.of("controllers", Map.of(controller,
-                section)))).getAsJsonObject();
+                ConfigurationStore.asWritten(section))))).getAsJsonObject();
         KubernetesApiResponse<KubeControllersConfiguration> response = update("restoring spec.controllers."
                 + controller, json -> EtcdValues.mergePatch(json, patch).getAsJsonObject());
         if (!response.isSuccess()) {

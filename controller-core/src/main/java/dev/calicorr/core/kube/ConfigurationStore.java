@@ -29,6 +29,26 @@ public interface ConfigurationStore extends AutoCloseable {
         return configuration.getMetadata().getResourceVersion() != null;
     }
 
+    /**
+     * A section as read, to be written back: JSON decodes every number as a double, and a CRD that
+     * declares a field an integer refuses {@code 4.0}, so whole numbers go back as integers.
+     */
+    @SuppressWarnings("unchecked")
+    static Object asWritten(Object value) {
+        if (value instanceof Double number && number == Math.rint(number) && Math.abs(number) < 1e15) {
+            return number.longValue();
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> copy = new java.util.LinkedHashMap<>();
+            ((Map<String, Object>) map).forEach((key, item) -> copy.put(key, asWritten(item)));
+            return copy;
+        }
+        if (value instanceof java.util.List<?> list) {
+            return list.stream().map(ConfigurationStore::asWritten).toList();
+        }
+        return value;
+    }
+
     /** What the store reports from its watch of {@code default}; called from one thread at a time. */
     interface Listener {
         void changed(KubeControllersConfiguration configuration);

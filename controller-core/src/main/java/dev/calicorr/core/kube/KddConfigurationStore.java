@@ -165,7 +165,8 @@ public final class KddConfigurationStore implements ConfigurationStore {
 
     @Override
     public boolean restoreSection(String controller, Map<String, Object> section) throws ApiUnavailableException {
-        String patch = gson.toJson(Map.of("spec", Map.of("controllers", Map.of(controller, section))));
+        String patch = gson.toJson(Map.of("spec", Map.of("controllers", Map.of(controller,
+                ConfigurationStore.asWritten(section)))));
         KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("restoring spec.controllers."
                 + controller, () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME,
                         V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(patch)));

@@ -44,6 +44,16 @@ class EtcdConfigurationStoreTest {
     }
 
     @Test
+    void theReasonSaysWhatIsWrongAndWhere() {
+        assertThatThrownBy(() -> EtcdConfigurationStore.decode("spec:\n  min: 6\n", 7))
+                .hasMessageContaining(": not JSON (at line 1 column 6 path $)").hasMessageNotContaining("LENIENT");
+        assertThatThrownBy(() -> EtcdConfigurationStore.decode("{\"metadata\":{\"name\":\"default\"},\"spec\":5}", 7))
+                .hasMessageContaining(": its fields do not decode (Expected BEGIN_OBJECT but was NUMBER");
+        assertThatThrownBy(() -> EtcdConfigurationStore.decode("{\"metadata\":{\"name\":\"other\"}}", 7))
+                .hasMessageContaining(": metadata.name is not default;");
+    }
+
+    @Test
     void anEditIsTheSpecSoAnnotationAndStatusWritesAreNoNewEdit() throws Exception {
         KubeControllersConfiguration stored = EtcdConfigurationStore.decode(STORED, 42);
         KubeControllersConfiguration annotated = EtcdConfigurationStore.decode(STORED.replace("\"running-config\":\"{}\"",
