@@ -59,13 +59,19 @@ public final class LiveChecks {
 
     /** Creates {@code KubeControllersConfiguration/default} with this routereflector section. */
     public static void createConfiguration(ControlPlane cp, Map<String, Object> section) {
+        var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"),
+                configurationSpec(section)));
+        assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+    }
+
+    /** The spec of the ITs' {@code default}: no metrics port, this routereflector section with the ITs' settle delay. */
+    static Map<String, Object> configurationSpec(Map<String, Object> section) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("prometheusMetricsPort", 0);
         Map<String, Object> withSettle = new LinkedHashMap<>(section);
         withSettle.putIfAbsent("sessionSettleDelay", IT_SETTLE_DELAY);
         spec.put("controllers", Map.of("routereflector", withSettle));
-        var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
-        assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+        return spec;
     }
 
     /** A host (not started) as the controller's identity, with short leader election timings. */
