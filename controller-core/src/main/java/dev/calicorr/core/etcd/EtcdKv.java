@@ -94,6 +94,12 @@ public final class EtcdKv {
                 "listing " + prefix);
     }
 
+    /** How many keys there are under {@code prefix} (no values are read). */
+    public long count(String prefix) throws CallFailedException {
+        return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true)
+                .build()), "counting " + prefix).getCount();
+    }
+
     /** Puts {@code json} only while the key does not exist; 409 when it does. */
     public <T extends KubernetesType> KubernetesApiResponse<T> create(String key, JsonObject json, Decoder<T> decoder) {
         try {

@@ -37,6 +37,7 @@ public final class EtcdDatastore implements Datastore {
     private final EtcdResources<BgpPeer> peers;
     private final EtcdResources<BgpConfiguration> bgpConfigurations;
     private final List<EtcdWatch> watches;
+    private final EtcdNodeStatuses nodeStatuses;
     private volatile Runnable wake = () -> { };
 
     public EtcdDatastore(ControllerContext context, EtcdSettings settings) {
@@ -56,8 +57,9 @@ public final class EtcdDatastore implements Datastore {
                 new EtcdWatch(client, peers.prefix(), peers, this::changed, scheduler),
                 new EtcdWatch(client, bgpConfigurations.prefix(), bgpConfigurations, this::changed, scheduler));
         watches.forEach(EtcdWatch::start);
+        nodeStatuses = new EtcdNodeStatuses(client, this::changed, scheduler); // watched once the session checks ask
         log.info("datastore etcdv3 at {}: Calico Nodes, BGPPeers and BGPConfigurations under {}; Kubernetes Nodes "
-                + "from the Kubernetes API", settings.endpoints(), EtcdKeys.ROOT);
+                + "from the Kubernetes API; CalicoNodeStatuses there too", settings.endpoints(), EtcdKeys.ROOT);
     }
 
     private void changed() {
@@ -99,10 +101,10 @@ public final class EtcdDatastore implements Datastore {
         return bgpConfigurations;
     }
 
-    /** CalicoNodeStatus lives in etcd here; reading it from there is not built yet. */
+    /** In etcd, where calico-node's status reporter writes them in this mode. */
     @Override
-    public boolean sessionReportsInKubernetes() {
-        return false;
+    public NodeStatusStore nodeStatuses() {
+        return nodeStatuses;
     }
 
     @Override
@@ -124,6 +126,7 @@ public final class EtcdDatastore implements Datastore {
     @Override
     public void close() {
         watches.forEach(EtcdWatch::close);
+        nodeStatuses.close();
         scheduler.shutdown();
         try {
             scheduler.awaitTermination(2, TimeUnit.SECONDS);

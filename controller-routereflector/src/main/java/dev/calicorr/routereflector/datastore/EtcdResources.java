@@ -8,13 +8,17 @@ import dev.calicorr.core.etcd.EtcdValues;
 import dev.calicorr.core.etcd.EtcdWatch;
 import io.etcd.jetcd.KeyValue;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.ResourceEventHandler;
+import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.informer.cache.Cache;
 import io.kubernetes.client.informer.cache.Indexer;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +37,20 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
     private final String plural;
     private final Cache<T> cache = new Cache<>();
     private final Set<String> undecodable = new HashSet<>();
+    /** Like an informer's: applied to each object before it is cached, and told of each change. */
+    private TransformFunc transform = object -> object;
+    private ResourceEventHandler<T> handler;
 
     EtcdResources(EtcdKv kv, Class<T> type, String plural) {
         this.kv = kv;
         this.type = type;
         this.plural = plural;
+    }
+
+    /** Before the watch starts: the transform and the handler of every change, as an informer has them. */
+    void listen(TransformFunc transform, ResourceEventHandler<T> handler) {
+        this.transform = transform == null ? object -> object : transform;
+        this.handler = handler;
     }
 
     String prefix() {
@@ -98,7 +111,21 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
                 objects.add(object);
             }
         }
+        List<T> before = cache.list();
         cache.replace(objects, "");
+        if (handler != null) { // a relist reads like an informer's: an add or update of each, a delete of what went
+            Map<String, T> previous = new HashMap<>();
+            before.forEach(object -> previous.put(object.getMetadata().getName(), object));
+            for (T object : objects) {
+                T old = previous.remove(object.getMetadata().getName());
+                if (old == null) {
+                    handler.onAdd(object);
+                } else {
+                    handler.onUpdate(old, object);
+                }
+            }
+            previous.values().forEach(gone -> handler.onDelete(gone, false));
+        }
     }
 
     @Override
@@ -107,10 +134,18 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
         if (object == null) {
             return;
         }
-        if (cache.getByKey(object.getMetadata().getName()) == null) {
+        T old = cache.getByKey(object.getMetadata().getName());
+        if (old == null) {
             cache.add(object);
         } else {
             cache.update(object);
+        }
+        if (handler != null) {
+            if (old == null) {
+                handler.onAdd(object);
+            } else {
+                handler.onUpdate(old, object);
+            }
         }
     }
 
@@ -119,6 +154,9 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
         T cached = cache.getByKey(key.substring(prefix().length()));
         if (cached != null) {
             cache.delete(cached);
+            if (handler != null) {
+                handler.onDelete(cached, false);
+            }
         }
         undecodable.remove(key);
     }
@@ -132,7 +170,7 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
                 throw new IllegalArgumentException("metadata.name does not match the key");
             }
             undecodable.remove(key);
-            return object;
+            return type.cast(transform.transform(object));
         } catch (RuntimeException e) {
             if (undecodable.add(key)) {
                 log.warn("{} does not hold a Calico {} we can read ({}); it is skipped and left as it is", key, plural,
