@@ -7,11 +7,14 @@ import static dev.calicorr.routereflector.apply.LiveChecks.await;
 import static dev.calicorr.routereflector.apply.LiveChecks.awaitTwoMoreReconciles;
 import static dev.calicorr.routereflector.apply.LiveChecks.config;
 import static dev.calicorr.routereflector.apply.LiveChecks.configs;
+import static dev.calicorr.routereflector.apply.LiveChecks.counter;
 import static dev.calicorr.routereflector.apply.LiveChecks.events;
+import static dev.calicorr.routereflector.apply.LiveChecks.gauge;
 import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
 import static dev.calicorr.routereflector.apply.LiveChecks.peers;
 import static dev.calicorr.routereflector.apply.LiveChecks.reconciles;
 import static dev.calicorr.routereflector.apply.LiveChecks.reflectorNames;
+import static dev.calicorr.routereflector.apply.LiveChecks.statuses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +31,7 @@ import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.datastore.CalicoEtcd;
+import dev.calicorr.routereflector.kube.CalicoNodeStatus;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
@@ -41,7 +45,10 @@ import dev.calicorr.testsupport.ProcessResult;
 import dev.calicorr.testsupport.RealControlPlane;
 import dev.calicorr.testsupport.SimulatedNodes;
 import dev.calicorr.testsupport.bgp.CalicoParts;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.util.PatchUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,6 +87,10 @@ class DatastoresIT {
 
     enum Kind { KUBERNETES, ETCDV3 }
 
+    /** A CalicoNodeStatus of ours: its {@code spec.node}, and whether calico-node has reported in it. */
+    private record OurStatus(String node, boolean reported) {
+    }
+
     /** Where Calico's resources are: how the test registers nodes, makes a user's peer, and reads back. */
     private interface Calico extends AutoCloseable {
         Map<String, String> environment();
@@ -112,6 +123,12 @@ class DatastoresIT {
 
         /** The nodes and our BGPPeers as calico-node sees them. */
         ClusterSnapshot observed(ControlPlane cp) throws Exception;
+
+        /** Our CalicoNodeStatuses (managed-by label) where the datastore keeps them, by name. */
+        Map<String, OurStatus> ourStatuses() throws Exception;
+
+        /** What calico-node's status reporter writes: every session of the status's node Established. */
+        void reportEstablished(String status, List<String> peerIps) throws Exception;
 
         /** A value that moves with every write of the controller to nodes and BGPPeers (and with nothing else). */
         Object writes(ControlPlane cp) throws Exception;
@@ -240,6 +257,71 @@ class DatastoresIT {
     }
 
     /**
+     * calico-node's BGP session reports, where the datastore keeps them: the controller keeps one
+     * CalicoNodeStatus per route reflector there, reads the sessions calico-node reports in it, and
+     * deletes the one of a node that is no longer a route reflector.
+     */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void oneCalicoNodeStatusPerRouteReflectorIsKeptAndItsReportsAreRead(Kind kind, ControlPlane cp) throws Exception {
+        SimulatedNodes kubernetes = cluster(kind, cp);
+        Map<String, Object> section = Map.of("removalDelay", "1s");
+        calico.createConfiguration(section);
+        startController(cp);
+        Set<String> reflectors = reflectorNames(awaitTopology(cp, section, 3));
+        await("one CalicoNodeStatus per route reflector", () -> nodesOf(unchecked(calico::ourStatuses)).equals(reflectors));
+        assertThat(calico.ourStatuses()).allSatisfy((name, status) -> assertThat(name)
+                .isEqualTo(Names.PEER_NAME_PREFIX + status.node()));
+
+        // calico-node on each route reflector: a session with each of the 11 other nodes, all up
+        List<String> nodes = kubernetes.list().stream().map(node -> node.getMetadata().getName()).sorted().toList();
+        Runnable calicoNode = () -> unchecked(() -> {
+            for (Map.Entry<String, OurStatus> status : calico.ourStatuses().entrySet()) {
+                if (!status.getValue().reported()) {
+                    calico.reportEstablished(status.getKey(), nodes.stream()
+                            .filter(node -> !node.equals(status.getValue().node())).map(DatastoresIT::address).toList());
+                }
+            }
+            return null;
+        });
+        calicoNode.run();
+        await("the reports are read", () -> reflectors.stream()
+                .allMatch(rr -> Double.valueOf(11).equals(gauge(host, "calico_rr_bgp_sessions_established", rr))));
+        assertThat(gauge(host, "calico_rr_bgp_session_checks")).isEqualTo(1.0);
+
+        // a replaced route reflector: the old one goes only once the new one reports its sessions (the break gate)
+        String replaced = reflectors.stream().sorted().findFirst().orElseThrow();
+        kubernetes.cordon(replaced, true);
+        await("a status for the replacement", () -> unchecked(calico::ourStatuses).size() == 4);
+        await("the break gate holds the change for the replacement's sessions",
+                () -> counter(host, "calico_rr_changes_held_back_total") >= 1);
+        assertThat(reflectorNames(calico.observed(cp))).as("held while the replacement has not reported")
+                .contains(replaced).hasSize(4);
+        Set<String> after = reflectorNames(awaitTopology(cp, section, 3, calicoNode));
+        assertThat(after).doesNotContain(replaced);
+        await("the status of the node that is no longer a route reflector is gone", () ->
+                nodesOf(unchecked(calico::ourStatuses)).equals(after));
+    }
+
+    private static Set<String> nodesOf(Map<String, OurStatus> statuses) {
+        return statuses.values().stream().map(OurStatus::node).collect(Collectors.toSet());
+    }
+
+    /** The BGP address calico-node gives the i-th node of {@link #cluster} (node-000 is 198.18.0.1). */
+    private static String address(String node) {
+        return "198.18.0." + (Integer.parseInt(node.substring(node.lastIndexOf('-') + 1)) + 1);
+    }
+
+    /** calico-node's report: every session Established, as its status reporter writes {@code status}. */
+    private static Map<String, Object> established(List<String> peerIps) {
+        List<Map<String, Object>> peers = peerIps.stream().map(ip -> Map.<String, Object>of("peerIP", ip,
+                "type", "NodePeer", "state", "Established", "since", "10:00:00")).toList();
+        return Map.of("lastUpdated", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
+                "bgp", Map.of("numberEstablishedV4", peers.size(), "numberNotEstablishedV4", 0,
+                        "numberEstablishedV6", 0, "numberNotEstablishedV6", 0, "peersV4", peers));
+    }
+
+    /**
      * etcd holds whatever is put under the key; a value that is no KubeControllersConfiguration is
      * refused with an Event and left as it is, and the controller runs on as before. Without
      * {@code default} it runs on the defaults, and follows {@code default} once it is there.
@@ -346,10 +428,17 @@ class DatastoresIT {
     /** Waits until the datastore's view is what the planner wants, with {@code reflectors} RRs. */
     private ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors)
             throws Exception {
+        return awaitTopology(cp, section, reflectors, () -> { });
+    }
+
+    /** The same, running {@code eachRound} (calico-node's part) before each look. */
+    private ClusterSnapshot awaitTopology(ControlPlane cp, Map<String, Object> section, int reflectors,
+            Runnable eachRound) throws Exception {
         RouteReflectorConfig config = config(section);
         Instant deadline = Instant.now().plus(TIMEOUT);
         String last = "";
         while (Instant.now().isBefore(deadline)) {
+            eachRound.run();
             ClusterSnapshot snapshot = calico.observed(cp);
             Plan plan = Planner.plan(snapshot, config, Instant.now());
             long rrs = snapshot.nodes().stream().filter(n -> n.labels().containsKey(RR)
@@ -400,8 +489,31 @@ class DatastoresIT {
                     logSeverityScreen);
         }
 
+        /** calico-node's BGP address annotation (as it writes at start in KDD). */
         @Override
         public void register(List<String> nodes) {
+            SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
+            nodes.forEach(node -> kubernetes.annotate(node, Names.IPV4_ADDRESS_ANNOTATION, address(node) + "/32"));
+        }
+
+        @Override
+        public Map<String, OurStatus> ourStatuses() {
+            Map<String, OurStatus> ours = new java.util.TreeMap<>();
+            for (CalicoNodeStatus status : statuses(cp).list().getObject().getItems()) {
+                if (SessionChecks.isOwned(status)) {
+                    ours.put(status.getMetadata().getName(), new OurStatus(status.getSpec().getNode(),
+                            status.getStatus() != null && status.getStatus().getLastUpdated() != null));
+                }
+            }
+            return ours;
+        }
+
+        @Override
+        public void reportEstablished(String status, List<String> peerIps) throws Exception {
+            V1Patch patch = new V1Patch(JSON.writeValueAsString(Map.of("status", established(peerIps))));
+            PatchUtils.patch(Object.class, () -> new CustomObjectsApi(cp.adminClient()).patchClusterCustomObjectStatus(
+                    "crd.projectcalico.org", "v1", CalicoNodeStatus.PLURAL, status, patch).buildCall(null),
+                    V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, cp.adminClient());
         }
 
         @Override
@@ -492,7 +604,7 @@ class DatastoresIT {
                 // a Calico Node with its BGP address, no labels of ours
                 yaml.append("---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: ").append(nodes.get(i))
                         .append("\n  labels:\n    kubernetes.io/hostname: ").append(nodes.get(i))
-                        .append("\nspec:\n  bgp:\n    ipv4Address: 198.18.0.").append(i + 1).append("/32\n");
+                        .append("\nspec:\n  bgp:\n    ipv4Address: ").append(address(nodes.get(i))).append("/32\n");
             }
             etcd.apply(yaml.toString());
         }
@@ -551,6 +663,29 @@ class DatastoresIT {
                 }
             }
             return new ClusterSnapshot(nodes, owned);
+        }
+
+        @Override
+        public Map<String, OurStatus> ourStatuses() throws Exception {
+            Map<String, OurStatus> ours = new java.util.TreeMap<>();
+            for (String value : etcd.values(EtcdKeys.prefix(CalicoNodeStatus.PLURAL))) {
+                JsonNode status = JSON.readTree(value);
+                if (Names.CONTROLLER_NAME.equals(status.path("metadata").path("labels").path(Names.MANAGED_BY_LABEL)
+                        .asText())) {
+                    ours.put(status.path("metadata").path("name").asText(), new OurStatus(
+                            status.path("spec").path("node").asText(), status.path("status").has("lastUpdated")));
+                }
+            }
+            return ours;
+        }
+
+        /** As libcalico-go's update from the status reporter: the whole value, with its status. */
+        @Override
+        public void reportEstablished(String status, List<String> peerIps) throws Exception {
+            String key = EtcdKeys.key(CalicoNodeStatus.PLURAL, status);
+            ObjectNode value = (ObjectNode) JSON.readTree(etcd.value(key).orElseThrow());
+            value.set("status", JSON.valueToTree(established(peerIps)));
+            etcd.put(key, JSON.writeValueAsString(value));
         }
 
         /** Every Calico Node and BGPPeer key with its mod revision. */

@@ -170,6 +170,15 @@ public final class CalicoEtcd implements AutoCloseable {
         }
     }
 
+    /** The values of every key under {@code prefix}. */
+    public List<String> values(String prefix) throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            return client.getKVClient().get(EtcdKv.bytes(prefix),
+                    io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build()).get().getKvs().stream()
+                    .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8)).toList();
+        }
+    }
+
     /** Puts a value as {@code etcdctl put} does: unconditionally, whatever it holds. */
     public void put(String key, String value) throws Exception {
         try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
