@@ -361,6 +361,28 @@ class DatastoresIT {
         awaitTopology(cp, section, 5); // the last configuration stays
     }
 
+    /**
+     * With {@code --standalone} (no calico-kube-controllers) the host creates a missing {@code default}
+     * in etcd, as libcalico-go stores it (calicoctl reads it), and reports in its status there.
+     */
+    @Test
+    void inEtcdStandaloneCreatesDefaultThereAndReportsInItsStatus(ControlPlane cp) throws Exception {
+        cluster(Kind.ETCDV3, cp);
+        host = new Host(LiveChecks.hostOptions("it", LEASE, calico.environment(), Map.of()).withModes(false, true),
+                cp.controllerClient(), cp.newControllerClient(), List.of(new RouteReflectorPlugin()), () -> { });
+        host.start();
+        assertThat(calico.configuration().path("metadata").path("name").asText()).isEqualTo("default");
+        awaitTopology(cp, Map.of(), 3);
+        await("status.runningConfig in etcd", () -> unchecked(calico::configuration).path("status")
+                .path("runningConfig").path("controllers").has("routereflector"));
+
+        JsonNode read = ((Etcd) calico).etcd().get("kubecontrollersconfigurations").get(0);
+        assertThat(read.path("metadata").path("uid").asText()).isNotEmpty();
+        assertThat(read.path("spec").path("controllers").path("node").path("reconcilerPeriod").asText())
+                .as("decoded into Calico's types").isEqualTo("5m0s");
+        assertThat(read.path("status").path("runningConfig").path("logSeverityScreen").asText()).isEqualTo("Info");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> section(Map<String, Object> spec) {
         Object controllers = spec.get("controllers");

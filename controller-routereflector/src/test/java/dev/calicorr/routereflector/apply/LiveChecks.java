@@ -82,14 +82,19 @@ public final class LiveChecks {
 
     static Host newHost(ControlPlane cp, ApiClient client, ApiClient informerClient, ControllerPlugin<?> plugin,
             String identity, Duration lease, Map<String, String> env, Map<String, Object> fileSpec, boolean dryRun) {
+        return new Host(hostOptions(identity, lease, env, fileSpec).withModes(dryRun, false), client, informerClient,
+                List.of(plugin), () -> { });
+    }
+
+    /** The ITs' host options: the route reflector controller enabled, short leader election timings. */
+    static HostOptions hostOptions(String identity, Duration lease, Map<String, String> env,
+            Map<String, Object> fileSpec) {
         Map<String, String> environment = new LinkedHashMap<>(env);
         environment.put("ENABLED_CONTROLLERS", "routereflector");
-        HostOptions options = HostOptions.defaults(environment, identity)
+        return HostOptions.defaults(environment, identity)
                 .withHealth("127.0.0.1", 0)
-                .withModes(dryRun, false)
                 .withLease(LEASE_NAMESPACE, LEASE_NAME, lease, lease.multipliedBy(3).dividedBy(4), Duration.ofMillis(500))
                 .withFileSpec(fileSpec);
-        return new Host(options, client, informerClient, List.of(plugin), () -> { });
     }
 
     static GenericKubernetesApi<KubeControllersConfiguration, ?> configs(ControlPlane cp) {
