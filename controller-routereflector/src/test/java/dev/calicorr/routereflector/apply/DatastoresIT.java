@@ -45,6 +45,7 @@ import dev.calicorr.testsupport.ProcessResult;
 import dev.calicorr.testsupport.RealControlPlane;
 import dev.calicorr.testsupport.SimulatedNodes;
 import dev.calicorr.testsupport.bgp.CalicoParts;
+import dev.calicorr.testsupport.bgp.UpstreamKubeControllers;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.openapi.models.V1Node;
@@ -63,6 +64,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -84,6 +86,7 @@ class DatastoresIT {
     private static final String OURS = Names.CONTROLLER_NAME + "/";
     private Host host;
     private Calico calico;
+    private UpstreamKubeControllers upstream;
 
     enum Kind { KUBERNETES, ETCDV3 }
 
@@ -144,6 +147,9 @@ class DatastoresIT {
     void stop() {
         if (host != null) {
             host.close();
+        }
+        if (upstream != null) {
+            upstream.close();
         }
         if (calico != null) {
             calico.close();
@@ -359,6 +365,64 @@ class DatastoresIT {
         awaitTwoMoreReconciles(host, cp);
         assertThat(etcd.value(EtcdConfigurationStore.KEY)).as("not created beside upstream").isEmpty();
         awaitTopology(cp, section, 5); // the last configuration stays
+    }
+
+    /**
+     * Beside Calico's own calico-kube-controllers in etcd mode (the pinned version, its node
+     * controller on, as Calico's etcd manifests run it): it reads {@code default} from etcd too and
+     * writes its status with libcalico-go's update of the whole value, which drops our section; the
+     * controller writes it back and runs on, and then neither side writes any more.
+     */
+    @Test
+    void inEtcdBesideUpstreamOurSectionSurvivesItsStatusWritesAndNeitherSideLoops(ControlPlane cp, TestInfo test)
+            throws Exception {
+        cluster(Kind.ETCDV3, cp);
+        CalicoEtcd etcd = ((Etcd) calico).etcd();
+        Map<String, Object> section = Map.of("min", 4, "removalDelay", "1s");
+        calico.createConfiguration(section);
+        startController(cp);
+        awaitTopology(cp, section, 4);
+        await("the running configuration is reported", () -> runningConfig(calico).contains("\"min\":4"));
+
+        upstream = UpstreamKubeControllers.prepareForEtcd(cp, CalicoParts.build(cp.repo()),
+                cp.workDir().resolve("upstream-" + test.getTestMethod().orElseThrow().getName()), etcd.environment())
+                .start();
+        RouteReflectorConfig wanted = config(section);
+        await("upstream's status, and our section back beside it", () -> {
+            JsonNode stored = unchecked(calico::configuration);
+            Map<String, Object> ours = section(spec(calico));
+            return stored.path("status").path("runningConfig").has("logSeverityScreen") && ours != null
+                    && wanted.equals(unchecked(() -> config(ours)));
+        });
+        awaitTopology(cp, section, 4);
+
+        // then nothing more: no status fight, no restore loop (two writers that loop do not rest 10 s)
+        List<String> settled = awaitNoChangeFor(() -> etcd.keyRevisions(EtcdConfigurationStore.KEY),
+                Duration.ofSeconds(10));
+        awaitTwoMoreReconciles(host, cp);
+        assertThat(etcd.keyRevisions(EtcdConfigurationStore.KEY)).as("default after two more reconciles")
+                .isEqualTo(settled);
+        assertThat(config(section(spec(calico)))).isEqualTo(wanted);
+        assertThat(runningConfig(calico)).contains("\"min\":4");
+        assertThat(Files.readString(upstream.log())).as("upstream ran on etcd").contains("Starting periodic etcdv3 compaction");
+    }
+
+    /** Waits (within the IT timeout) until {@code read} has not changed for {@code quiet}; returns it. */
+    private static <T> T awaitNoChangeFor(java.util.concurrent.Callable<T> read, Duration quiet) throws Exception {
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        T last = read.call();
+        Instant since = Instant.now();
+        while (Instant.now().isBefore(deadline)) {
+            Thread.sleep(500);
+            T now = read.call();
+            if (!now.equals(last)) {
+                last = now;
+                since = Instant.now();
+            } else if (!Instant.now().isBefore(since.plus(quiet))) {
+                return now;
+            }
+        }
+        throw new AssertionError("still changing after " + TIMEOUT + ": " + last);
     }
 
     /**
