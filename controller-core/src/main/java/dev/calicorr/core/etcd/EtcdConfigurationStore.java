@@ -48,7 +48,7 @@ public final class EtcdConfigurationStore implements ConfigurationStore {
     private final Client client;
     private final EtcdKv kv;
     private final ScheduledExecutorService scheduler;
-    private EtcdWatch watch;
+    private volatile EtcdWatch watch;
 
     public EtcdConfigurationStore(EtcdSettings settings, boolean standalone) {
         this.settings = settings;

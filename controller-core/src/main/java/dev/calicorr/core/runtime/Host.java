@@ -132,8 +132,12 @@ public final class Host implements AutoCloseable {
     public void start() throws HostStartException {
         checkEnvironment();
         // where upstream kube-controllers reads `default` in this datastore
-        store = etcdSettings().<ConfigurationStore>map(etcd -> new EtcdConfigurationStore(etcd, options.standalone()))
-                .orElseGet(() -> new KddConfigurationStore(apiClient, options.standalone()));
+        try {
+            store = etcdSettings().<ConfigurationStore>map(etcd -> new EtcdConfigurationStore(etcd,
+                    options.standalone())).orElseGet(() -> new KddConfigurationStore(apiClient, options.standalone()));
+        } catch (IllegalStateException e) { // the etcd TLS files cannot be used
+            throw new HostStartException("cannot run: " + e.getMessage(), e);
+        }
         KubeControllersConfiguration initial = loadConfigurationWithRetry();
         lastSeen = initial;
         if (!ConfigurationStore.stored(initial)) {
