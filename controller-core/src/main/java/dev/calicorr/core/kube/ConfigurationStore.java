@@ -1,236 +1,127 @@
 package dev.calicorr.core.kube;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import io.kubernetes.client.custom.V1Patch;
+import dev.calicorr.core.plugin.ControllerContext;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.apis.CustomObjectsApi;
-import io.kubernetes.client.util.PatchUtils;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
-import io.kubernetes.client.util.generic.KubernetesApiResponse;
-import io.kubernetes.client.util.generic.options.PatchOptions;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Reads {@code KubeControllersConfiguration/default}, creates it when missing (standalone only), and reports the
- * effective configuration back: in {@code status} when this host is the only kube-controllers
- * (standalone), else in an annotation of our own, because upstream kube-controllers rewrites the
- * whole status whenever it differs from its view and two status writers would loop (design §10).
+ * Where {@code KubeControllersConfiguration/default} lives and how the host reads, watches and
+ * writes it: as a CR of the Kubernetes API ({@link KddConfigurationStore}, the Kubernetes datastore)
+ * or under its libcalico-go key in Calico's etcd ({@link dev.calicorr.core.etcd.EtcdConfigurationStore},
+ * {@code DATASTORE_TYPE=etcdv3}), where upstream kube-controllers reads it in each mode. Chosen at
+ * start. Writes never replace what another writer stored meanwhile.
  */
-public final class ConfigurationStore {
+public interface ConfigurationStore extends AutoCloseable {
     /** Where the effective config goes when we run beside upstream kube-controllers. */
-    public static final String RUNNING_CONFIG_ANNOTATION = "calico-rr-controller/running-config";
-    /** Where Calico's own client (libcalico-go) moves the metadata it does not own when it writes an object. */
-    static final String CALICO_METADATA_ANNOTATION = "projectcalico.org/metadata";
-    private static final Logger log = LoggerFactory.getLogger(ConfigurationStore.class);
+    String RUNNING_CONFIG_ANNOTATION = "calico-rr-controller/running-config";
 
-    private final GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api;
-    private final Gson gson;
-    private final CustomObjectsApi customObjects;
-    private final boolean standalone;
-
-    public ConfigurationStore(ApiClient client, boolean standalone) {
-        this.api = api(client);
-        this.gson = client.getJSON().getGson();
-        this.customObjects = new CustomObjectsApi(client);
-        this.standalone = standalone;
-    }
-
-    public static GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api(
-            ApiClient client) {
+    /** The typed client of the CR in the Kubernetes datastore. */
+    static GenericKubernetesApi<KubeControllersConfiguration, KubeControllersConfigurationList> api(ApiClient client) {
         return CalicoApi.api(KubeControllersConfiguration.class, KubeControllersConfigurationList.class,
                 KubeControllersConfiguration.PLURAL, client);
     }
+
+    /** Whether this object is stored (not a stand-in from {@link #load}). */
+    static boolean stored(KubeControllersConfiguration configuration) {
+        return configuration.getMetadata().getResourceVersion() != null;
+    }
+
+    /**
+     * A section as read, to be written back: JSON decodes every number as a double, and a CRD that
+     * declares a field an integer refuses {@code 4.0}, so whole numbers go back as integers.
+     */
+    @SuppressWarnings("unchecked")
+    static Object asWritten(Object value) {
+        if (value instanceof Double number && number == Math.rint(number) && Math.abs(number) < 1e15) {
+            return number.longValue();
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> copy = new java.util.LinkedHashMap<>();
+            ((Map<String, Object>) map).forEach((key, item) -> copy.put(key, asWritten(item)));
+            return copy;
+        }
+        if (value instanceof java.util.List<?> list) {
+            return list.stream().map(ConfigurationStore::asWritten).toList();
+        }
+        return value;
+    }
+
+    /** What the store reports from its watch of {@code default}; called from one thread at a time. */
+    interface Listener {
+        void changed(KubeControllersConfiguration configuration);
+
+        void deleted();
+
+        /** {@code default} holds something that is not a KubeControllersConfiguration; it is left as it is. */
+        void unreadable(String problem);
+    }
+
+    /** Where {@code default} is, for messages: {@code the Kubernetes API at https://...}. */
+    String where();
 
     /**
      * Returns {@code default}. When it does not exist it is created with {@code defaultSpec} only if
      * {@code create} (a standalone host that may write); otherwise the result is an object that is
      * not stored (no resourceVersion) with that spec: beside upstream kube-controllers, upstream
-     * creates {@code default}, and the informer brings it when it does.
-     */
-    public KubeControllersConfiguration load(Map<String, Object> defaultSpec, boolean create)
-            throws ApiUnavailableException, MissingCrdException {
-        String what = "reading KubeControllersConfiguration/default";
-        KubernetesApiResponse<KubeControllersConfiguration> got =
-                Responses.call(what, () -> api.get(KubeControllersConfiguration.DEFAULT_NAME));
-        if (got.isSuccess()) {
-            return got.getObject();
-        }
-        if (got.getHttpStatusCode() != 404) {
-            throw new ApiUnavailableException(what + ": " + got.getHttpStatusCode() + " " + Responses.message(got), null);
-        }
-        // 404 for the object or for the whole resource type: a list tells them apart.
-        if (Responses.call(what, api::list).getHttpStatusCode() == 404) {
-            throw new MissingCrdException(KubeControllersConfiguration.PLURAL);
-        }
-        KubeControllersConfiguration fresh = new KubeControllersConfiguration(
-                new V1ObjectMeta().name(KubeControllersConfiguration.DEFAULT_NAME), defaultSpec);
-        if (!create) {
-            return fresh;
-        }
-        KubernetesApiResponse<KubeControllersConfiguration> created =
-                Responses.call("creating KubeControllersConfiguration/default", () -> api.create(fresh));
-        if (created.isSuccess()) {
-            log.info("created KubeControllersConfiguration/default with defaults reason=missing");
-            return created.getObject();
-        }
-        if (created.getHttpStatusCode() == 409) {
-            return load(defaultSpec, create); // another replica created it meanwhile
-        }
-        throw new ApiUnavailableException("creating KubeControllersConfiguration/default: "
-                + created.getHttpStatusCode() + " " + Responses.message(created), null);
-    }
-
-    /** Whether this object is stored in the cluster (not a stand-in from {@link #load}). */
-    public static boolean stored(KubeControllersConfiguration configuration) {
-        return configuration.getMetadata().getResourceVersion() != null;
-    }
-
-    /**
-     * Whether the last write of {@code configuration} came from Calico's own client (libcalico-go:
-     * calico-kube-controllers writing its status, calicoctl). That client decodes the object into
-     * its Go types, so it drops every section it does not know, ours included, and moves the
-     * annotations it does not own into {@value #CALICO_METADATA_ANNOTATION}: our running-config
-     * annotation is then there and no longer beside it.
-     */
-    public static boolean rewrittenByCalicoClient(KubeControllersConfiguration configuration) {
-        Map<String, String> annotations = configuration.getMetadata().getAnnotations();
-        if (annotations == null || annotations.containsKey(RUNNING_CONFIG_ANNOTATION)
-                || !annotations.containsKey(CALICO_METADATA_ANNOTATION)) {
-            return false;
-        }
-        try {
-            JsonObject moved = JsonParser.parseString(annotations.get(CALICO_METADATA_ANNOTATION))
-                    .getAsJsonObject().getAsJsonObject("annotations");
-            return moved != null && moved.has(RUNNING_CONFIG_ANNOTATION);
-        } catch (RuntimeException e) { // not libcalico-go's JSON: not its write
-            return false;
-        }
-    }
-
-    /** Writes a controller's section back into the CR (a merge patch of that section alone). */
-    public boolean restoreSection(String controller, Map<String, Object> section) throws ApiUnavailableException {
-        String patch = gson.toJson(Map.of("spec", Map.of("controllers", Map.of(controller, section))));
-        KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("restoring spec.controllers."
-                + controller, () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME,
-                        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(patch)));
-        if (!response.isSuccess()) {
-            log.warn("could not restore spec.controllers.{} of KubeControllersConfiguration/default: HTTP {} {} "
-                    + "(tried again on the next change of the object)", controller, response.getHttpStatusCode(),
-                    Responses.message(response));
-        }
-        return response.isSuccess();
-    }
-
-    /**
-     * Asks the apiserver which fields of a controller's section it would drop: a server-side dry
-     * run of a merge patch that sets every field of {@code probe}, compared with the object it
-     * returns. Nothing is stored, so this is safe on every replica and in dry-run mode.
+     * creates {@code default}, and the watch brings it when it does.
      *
-     * @return the pruned field names (empty when the CRD keeps them all), or empty when the
-     *         apiserver refused the probe and nothing can be concluded
+     * @throws UnreadableConfigurationException when {@code default} holds no KubeControllersConfiguration
      */
-    @SuppressWarnings("unchecked")
-    public Optional<Set<String>> prunedFields(String controller, Map<String, Object> probe)
-            throws ApiUnavailableException {
-        String patch = gson.toJson(Map.of("spec", Map.of("controllers", Map.of(controller, probe))));
-        PatchOptions dryRun = new PatchOptions();
-        dryRun.setDryRun("All");
-        KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("checking the CRD schema",
-                () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
-                        new V1Patch(patch), dryRun));
-        if (!response.isSuccess()) {
-            log.warn("could not check whether the CRD keeps spec.controllers.{}: HTTP {} {}", controller,
-                    response.getHttpStatusCode(), Responses.message(response));
-            return Optional.empty();
-        }
-        Map<String, Object> spec = response.getObject().getSpec();
-        Object controllers = spec == null ? null : spec.get("controllers");
-        Object kept = controllers instanceof Map<?, ?> map ? map.get(controller) : null;
-        Set<String> pruned = new TreeSet<>(probe.keySet());
-        if (kept instanceof Map<?, ?> section) {
-            pruned.removeAll(((Map<String, Object>) section).keySet());
-        }
-        return Optional.of(pruned);
-    }
+    KubeControllersConfiguration load(Map<String, Object> defaultSpec, boolean create)
+            throws ApiUnavailableException, MissingCrdException, UnreadableConfigurationException;
+
+    /** Starts watching {@code default}; a KDD store registers its informer with the host's {@code context}. */
+    void watch(ControllerContext context, Listener listener);
+
+    /** Whether the watch has its first view (a KDD store's informer is one of the host's and counts there). */
+    boolean watchSynced();
+
+    /**
+     * Whether a section missing from this version of {@code default} was dropped by a write of
+     * Calico's own client (libcalico-go: calico-kube-controllers writing its status, calicoctl),
+     * which decodes the object into its Go types and so drops every section it does not know.
+     */
+    boolean droppedByCalicoClient(KubeControllersConfiguration configuration);
+
+    /**
+     * Which edit of the spec this version carries, for messages and to report each rejected edit
+     * once: the same for writes that leave the spec as it is (annotations, status).
+     */
+    String edit(KubeControllersConfiguration configuration);
+
+    /** Writes a controller's section back (a merge patch of that section alone). */
+    boolean restoreSection(String controller, Map<String, Object> section) throws ApiUnavailableException;
+
+    /**
+     * Which fields of a controller's section the store would drop, without storing anything.
+     *
+     * @return the dropped field names (empty when all are kept), or empty when that cannot be told
+     */
+    Optional<Set<String>> prunedFields(String controller, Map<String, Object> probe) throws ApiUnavailableException;
+
+    /**
+     * Sets one annotation of {@code default} (a merge patch of it alone).
+     *
+     * @param what for messages: what the annotation reports
+     * @return whether it was written
+     */
+    boolean annotate(String what, String key, String value) throws ApiUnavailableException;
 
     /**
      * Writes the effective configuration unless {@code current} already shows it, so repeated
-     * calls on unchanged input write nothing (no update loops).
+     * calls on unchanged input write nothing (no update loops): in {@code status} when this host is
+     * the only kube-controllers (standalone), else in {@value #RUNNING_CONFIG_ANNOTATION}, because
+     * upstream kube-controllers rewrites the whole status whenever it differs from its view and two
+     * status writers would loop (design §10).
      *
      * @return whether a write was made
      */
-    public boolean reportRunningConfig(KubeControllersConfiguration current, Map<String, Object> runningConfig,
-            Map<String, String> environmentVars) throws ApiUnavailableException {
-        if (standalone) {
-            return writeStatus(current, runningConfig, environmentVars);
-        }
-        String json = gson.toJson(runningConfig);
-        Map<String, String> annotations = current.getMetadata().getAnnotations();
-        if (annotations != null && json.equals(annotations.get(RUNNING_CONFIG_ANNOTATION))) {
-            return false;
-        }
-        String patch = gson.toJson(Map.of("metadata", Map.of("annotations", Map.of(RUNNING_CONFIG_ANNOTATION, json))));
-        KubernetesApiResponse<KubeControllersConfiguration> response = Responses.call("annotating running config",
-                () -> api.patch(KubeControllersConfiguration.DEFAULT_NAME, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
-                        new V1Patch(patch)));
-        return response.isSuccess();
-    }
+    boolean reportRunningConfig(KubeControllersConfiguration current, Map<String, Object> runningConfig,
+            Map<String, String> environmentVars) throws ApiUnavailableException;
 
-    private boolean writeStatus(KubeControllersConfiguration current, Map<String, Object> runningConfig,
-            Map<String, String> environmentVars) throws ApiUnavailableException {
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("runningConfig", runningConfig);
-        if (!environmentVars.isEmpty()) {
-            status.put("environmentVars", environmentVars);
-        }
-        // Compare as JSON trees: decoded numbers are doubles, ours may be ints.
-        if (current.getStatus() != null && Objects.equals(gson.toJsonTree(current.getStatus()), gson.toJsonTree(status))) {
-            return false;
-        }
-        // A JSON patch replaces the whole status: a merge patch would keep keys we no longer report.
-        V1Patch patch = new V1Patch(gson.toJson(List.of(Map.of("op", "add", "path", "/status", "value", status))));
-        int code = patchStatus(true, patch);
-        if (code == 404) {
-            // CRDs before Calico 3.32 have no status subresource: status is part of the object.
-            code = patchStatus(false, patch);
-        }
-        if (code >= 300) {
-            log.warn("could not write status.runningConfig of KubeControllersConfiguration/default: HTTP {} "
-                    + "(retried on the next change)", code);
-            return false;
-        }
-        current.setStatus(status);
-        return true;
-    }
-
-    /** @return the HTTP status of a JSON patch of the object or of its status subresource */
-    private int patchStatus(boolean subresource, V1Patch patch) throws ApiUnavailableException {
-        String name = KubeControllersConfiguration.DEFAULT_NAME;
-        try {
-            PatchUtils.patch(KubeControllersConfiguration.class, () -> subresource
-                    ? customObjects.patchClusterCustomObjectStatus(CalicoApi.GROUP, CalicoApi.VERSION,
-                            KubeControllersConfiguration.PLURAL, name, patch).buildCall(null)
-                    : customObjects.patchClusterCustomObject(CalicoApi.GROUP, CalicoApi.VERSION,
-                            KubeControllersConfiguration.PLURAL, name, patch).buildCall(null),
-                    V1Patch.PATCH_FORMAT_JSON_PATCH, customObjects.getApiClient());
-            return 200;
-        } catch (ApiException e) {
-            if (e.getCode() == 0 || e.getCode() >= 500) {
-                throw new ApiUnavailableException("writing status: " + e.getMessage(), e);
-            }
-            return e.getCode();
-        }
-    }
+    @Override
+    void close();
 }

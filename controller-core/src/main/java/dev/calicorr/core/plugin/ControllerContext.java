@@ -1,5 +1,7 @@
 package dev.calicorr.core.plugin;
 
+import dev.calicorr.core.config.EtcdSettings;
+import dev.calicorr.core.kube.ApiUnavailableException;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.extended.event.legacy.EventRecorder;
@@ -9,7 +11,6 @@ import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import dev.calicorr.core.config.EtcdSettings;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
@@ -48,6 +49,16 @@ public interface ControllerContext {
      * {@code DATASTORE_TYPE=etcdv3}. Fixed for the life of the process (checked at start).
      */
     Optional<EtcdSettings> etcd();
+
+    /**
+     * Sets one annotation of {@code KubeControllersConfiguration/default} where this datastore keeps
+     * it (the CR, or its key in etcd), for what a plugin reports to operators; the host writes
+     * nothing else of it for the plugin.
+     *
+     * @param what for messages: what the annotation reports
+     * @return whether it was written (false when the object does not exist or the write was refused)
+     */
+    boolean annotateConfiguration(String what, String key, String value) throws ApiUnavailableException;
 
     /** When true the plugin must log what it would do and write nothing. */
     boolean dryRun();

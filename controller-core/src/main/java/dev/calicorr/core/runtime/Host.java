@@ -5,13 +5,16 @@ import dev.calicorr.core.config.FatalConfigException;
 import dev.calicorr.core.config.HostConfig;
 import dev.calicorr.core.config.HostConfigParser;
 import dev.calicorr.core.config.InvalidConfigException;
+import dev.calicorr.core.etcd.EtcdConfigurationStore;
 import dev.calicorr.core.health.HealthServer;
 import dev.calicorr.core.kube.ApiUnavailableException;
 import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.ConfigurationStore;
+import dev.calicorr.core.kube.KddConfigurationStore;
 import dev.calicorr.core.kube.KubeControllersConfiguration;
 import dev.calicorr.core.kube.MissingCrdException;
 import dev.calicorr.core.kube.RetryAfter;
+import dev.calicorr.core.kube.UnreadableConfigurationException;
 import dev.calicorr.core.logging.LogLevels;
 import dev.calicorr.core.metrics.HostMetrics;
 import dev.calicorr.core.plugin.ControllerContext;
@@ -26,7 +29,6 @@ import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
 import io.kubernetes.client.extended.leaderelection.LeaderElectionRecord;
 import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.kubernetes.client.informer.TransformFunc;
@@ -79,7 +81,7 @@ public final class Host implements AutoCloseable {
     private final List<SharedIndexInformer<?>> informers = new CopyOnWriteArrayList<>();
     private final Map<String, PluginSlot<?>> slots = new TreeMap<>();
     private final ExecutorService configThread = Executors.newSingleThreadExecutor(daemon("config"));
-    private final ConfigurationStore store;
+    private ConfigurationStore store;
     private final Set<String> prunedSections = ConcurrentHashMap.newKeySet();
     /** Sections a write of Calico's own client dropped, kept and written back until the CR shows them again. */
     private final Set<String> restoring = ConcurrentHashMap.newKeySet();
@@ -114,7 +116,6 @@ public final class Host implements AutoCloseable {
         RetryAfter.install(apiClient); // a throttled write waits as long as the apiserver asks
         this.onLostLeadership = onLostLeadership;
         plugins.forEach(plugin -> this.plugins.put(plugin.name(), plugin));
-        this.store = new ConfigurationStore(apiClient, options.standalone());
     }
 
     /** The plugins on the class path, found with {@link java.util.ServiceLoader}. */
@@ -130,6 +131,13 @@ public final class Host implements AutoCloseable {
     /** Starts everything; returns once informers are started and leader election runs. */
     public void start() throws HostStartException {
         checkEnvironment();
+        // where upstream kube-controllers reads `default` in this datastore
+        try {
+            store = etcdSettings().<ConfigurationStore>map(etcd -> new EtcdConfigurationStore(etcd,
+                    options.standalone())).orElseGet(() -> new KddConfigurationStore(apiClient, options.standalone()));
+        } catch (IllegalStateException e) { // the etcd TLS files cannot be used
+            throw new HostStartException("cannot run: " + e.getMessage(), e);
+        }
         KubeControllersConfiguration initial = loadConfigurationWithRetry();
         lastSeen = initial;
         if (!ConfigurationStore.stored(initial)) {
@@ -155,9 +163,6 @@ public final class Host implements AutoCloseable {
         ControllerContext context = new Context();
         plugins.values().forEach(plugin -> slots.put(plugin.name(), new PluginSlot<>(plugin, context)));
 
-        SharedIndexInformer<KubeControllersConfiguration> configInformer = context.informer(
-                ConfigurationStore::api, KubeControllersConfiguration.class, Duration.ZERO, null);
-        configInformer.addEventHandler(new ConfigHandler());
         List<String> enabled = slots.keySet().stream().filter(hostConfig::enabled).toList();
         if (enabled.isEmpty()) {
             log.warn("no controller enabled: set ENABLED_CONTROLLERS (this process has: {}) or add a section "
@@ -165,6 +170,8 @@ public final class Host implements AutoCloseable {
         }
         enabled.forEach(name -> checkSectionKept(name, initial, runningOnEnvironment()));
         applyControllerSections(initial);
+        // changes of `default` come only now: the first ones above ran on this thread
+        store.watch(context, new ConfigHandler());
         factory.startAllRegisteredInformers();
         startServers();
         startLeadership();
@@ -198,15 +205,15 @@ public final class Host implements AutoCloseable {
             try {
                 // beside upstream, upstream creates `default`; a dry run writes nothing at all
                 return store.load(HostConfigParser.defaultSpec(enabledByEnv), options.standalone() && !options.dryRun());
-            } catch (MissingCrdException e) {
+            } catch (MissingCrdException | UnreadableConfigurationException e) {
                 throw new HostStartException("cannot run: " + e.getMessage(), e);
             } catch (ApiUnavailableException e) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new HostStartException("cannot run: no answer from the Kubernetes API at "
-                            + apiClient.getBasePath() + " within " + options.startupTimeout() + ": " + e.getMessage(), e);
+                    throw new HostStartException("cannot run: no answer from " + store.where() + " within "
+                            + options.startupTimeout() + ": " + e.getMessage(), e);
                 }
                 if (Instant.now().isAfter(nextLog)) {
-                    log.warn("waiting for the Kubernetes API at {}: {}", apiClient.getBasePath(), e.getMessage());
+                    log.warn("waiting for {}: {}", store.where(), e.getMessage());
                     nextLog = Instant.now().plusSeconds(10);
                 }
                 sleep(Duration.ofSeconds(1));
@@ -296,7 +303,7 @@ public final class Host implements AutoCloseable {
      */
     private HostConfig keepSectionsTheCrdDropped(HostConfig parsed, KubeControllersConfiguration configuration) {
         Map<String, Map<String, Object>> sections = new LinkedHashMap<>(parsed.controllerSections());
-        boolean calicoClient = ConfigurationStore.rewrittenByCalicoClient(configuration);
+        boolean calicoClient = store.droppedByCalicoClient(configuration);
         for (String name : slots.keySet()) {
             Map<String, Object> before = hostConfig.section(name);
             if (parsed.section(name) != null) {
@@ -351,39 +358,43 @@ public final class Host implements AutoCloseable {
                 "Rejected " + e.getMessage() + " (" + edit(configuration) + "); " + keeping);
     }
 
-    /**
-     * Which edit of the spec this is: every edit bumps {@code metadata.generation} (annotation and
-     * status writes do not), so each rejected edit is reported, also one that leaves the same
-     * problem, and a re-read of the same edit is not.
-     */
-    private static String edit(KubeControllersConfiguration configuration) {
-        return "generation=" + configuration.getMetadata().getGeneration();
+    /** Which edit of the spec this is (see {@link ConfigurationStore#edit}). */
+    private String edit(KubeControllersConfiguration configuration) {
+        return store.edit(configuration);
     }
 
-    private final class ConfigHandler implements ResourceEventHandler<KubeControllersConfiguration> {
+    private final class ConfigHandler implements ConfigurationStore.Listener {
         @Override
-        public void onAdd(KubeControllersConfiguration obj) {
-            changed(obj);
-        }
-
-        @Override
-        public void onUpdate(KubeControllersConfiguration oldObj, KubeControllersConfiguration newObj) {
-            changed(newObj);
-        }
-
-        @Override
-        public void onDelete(KubeControllersConfiguration obj, boolean deletedFinalStateUnknown) {
-            if (KubeControllersConfiguration.DEFAULT_NAME.equals(obj.getMetadata().getName())) {
-                log.warn("KubeControllersConfiguration/default was deleted; controllers keep their last "
-                        + "configuration (a restart recreates it with defaults)");
+        public void changed(KubeControllersConfiguration configuration) {
+            if (!closing) {
+                onConfigThread(() -> onConfiguration(configuration));
             }
         }
 
-        private void changed(KubeControllersConfiguration obj) {
-            if (KubeControllersConfiguration.DEFAULT_NAME.equals(obj.getMetadata().getName()) && !closing) {
-                onConfigThread(() -> onConfiguration(obj));
+        @Override
+        public void deleted() {
+            log.warn("KubeControllersConfiguration/default was deleted; controllers keep their last "
+                    + "configuration (a restart recreates it with defaults)");
+        }
+
+        @Override
+        public void unreadable(String problem) {
+            if (!closing) {
+                onConfigThread(() -> onUnreadable(problem));
             }
         }
+    }
+
+    /** A value that is no KubeControllersConfiguration at all: nothing changes, and nothing is written over it. */
+    private void onUnreadable(String problem) {
+        if (problem.equals(lastHostRejection)) {
+            return;
+        }
+        lastHostRejection = problem;
+        metrics.configRejected("host");
+        log.error("rejected configuration reason=unreadable {}; keeping the last good configuration", problem);
+        events.event(lastSeen, EventType.Warning, "InvalidConfiguration", "%s", "Rejected " + problem
+                + "; keeping the last good configuration");
     }
 
     private void onConfiguration(KubeControllersConfiguration configuration) {
@@ -590,6 +601,9 @@ public final class Host implements AutoCloseable {
     }
 
     private String readinessProblem() {
+        if (!store.watchSynced()) {
+            return "the watch of KubeControllersConfiguration/default in " + store.where() + " not synced yet";
+        }
         long unsynced = informers.stream().filter(informer -> !informer.hasSynced()).count();
         return unsynced == 0 ? null : unsynced + " informer cache(s) not synced yet";
     }
@@ -624,6 +638,9 @@ public final class Host implements AutoCloseable {
             configThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (store != null) {
+            store.close();
         }
     }
 
@@ -708,11 +725,12 @@ public final class Host implements AutoCloseable {
 
         @Override
         public Optional<EtcdSettings> etcd() {
-            try {
-                return EtcdSettings.fromEnvironment(options.environment());
-            } catch (FatalConfigException e) {
-                throw new IllegalStateException("checked at start: " + e.getMessage(), e);
-            }
+            return etcdSettings();
+        }
+
+        @Override
+        public boolean annotateConfiguration(String what, String key, String value) throws ApiUnavailableException {
+            return store.annotate(what, key, value);
         }
 
         @Override
@@ -732,6 +750,14 @@ public final class Host implements AutoCloseable {
                 return false;
             }
             return true;
+        }
+    }
+
+    private Optional<EtcdSettings> etcdSettings() {
+        try {
+            return EtcdSettings.fromEnvironment(options.environment());
+        } catch (FatalConfigException e) {
+            throw new IllegalStateException("checked at start: " + e.getMessage(), e);
         }
     }
 

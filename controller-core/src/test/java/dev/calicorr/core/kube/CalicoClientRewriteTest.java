@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** Telling a write of Calico's own client (libcalico-go) from an edit, by the annotations it leaves. */
 class CalicoClientRewriteTest {
     private static final String OURS = ConfigurationStore.RUNNING_CONFIG_ANNOTATION;
-    private static final String METADATA = ConfigurationStore.CALICO_METADATA_ANNOTATION;
+    private static final String METADATA = KddConfigurationStore.CALICO_METADATA_ANNOTATION;
     /** What calico-kube-controllers v3.28 left on the object in UpstreamBesideIT (shortened). */
     private static final String MOVED = "{\"generation\":1,\"annotations\":{\"" + OURS + "\":\"{\\\"min\\\":3}\"}}";
 
@@ -39,7 +39,7 @@ class CalicoClientRewriteTest {
     }
 
     private static boolean rewritten(Map<String, String> annotations) {
-        return ConfigurationStore.rewrittenByCalicoClient(
+        return KddConfigurationStore.rewrittenByCalicoClient(
                 new KubeControllersConfiguration(new V1ObjectMeta().name("default").annotations(annotations), Map.of()));
     }
 }

@@ -64,14 +64,14 @@ public final class RouteReflectorController implements ManagedController<RouteRe
         datastore.reflectorLabel(initial.routeReflectorLabelKey());
         RouteReflectorMetrics metrics = new RouteReflectorMetrics(context.metrics());
         queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor(), backoff);
-        // CalicoNodeStatus: an informer only where the CRD is installed (detected here, again later)
+        // CalicoNodeStatus: watched only where it can be had (KDD: the CRD is installed; detected here, again later)
         SessionChecks sessionChecks = new SessionChecks(context, metrics, () -> queue.add(RouteReflectorReconciler.KEY),
-                clock, datastore.sessionReportsInKubernetes());
+                clock, datastore.nodeStatuses());
         reconciler = new RouteReflectorReconciler(datastore.nodes(), datastore.peers(), config::get,
                 new StepExecutor(datastore.nodeWrites(), datastore.peerWrites(), context.dryRun(), metrics,
                         new PeerNames(datastore.peers())), context.events(), metrics,
                 new LegacyPeers(datastore.peerWrites(), context.events(), context.dryRun()),
-                new TopologyReport(context.apiClient(), context.dryRun()), sessionChecks,
+                new TopologyReport(context), sessionChecks,
                 new MeshHandOff(datastore.bgpConfigurations(), datastore.bgpConfigurationWrites(), context.events(),
                         metrics, context.dryRun()),
                 context.dryRun(), clock, context::mayWrite);

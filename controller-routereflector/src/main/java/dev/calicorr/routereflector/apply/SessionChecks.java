@@ -1,30 +1,24 @@
 package dev.calicorr.routereflector.apply;
 
 import dev.calicorr.core.kube.ApiUnavailableException;
-import dev.calicorr.core.kube.CalicoApi;
 import dev.calicorr.core.kube.Responses;
 import dev.calicorr.core.plugin.ControllerContext;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.datastore.NodeStatusStore;
 import dev.calicorr.routereflector.kube.CalicoLabels;
 import dev.calicorr.routereflector.kube.CalicoNodeStatus;
-import dev.calicorr.routereflector.kube.CalicoNodeStatusList;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.metrics.RouteReflectorMetrics;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.SessionFacts;
 import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.extended.event.EventType;
 import io.kubernetes.client.extended.event.legacy.EventRecorder;
 import io.kubernetes.client.informer.ResourceEventHandler;
-import io.kubernetes.client.informer.SharedIndexInformer;
-import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
-import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
-import io.kubernetes.client.util.generic.options.ListOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -47,14 +41,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * BGP session checks, where Calico's {@code CalicoNodeStatus} CRD is installed. The controller
+ * BGP session checks, where Calico's {@code CalicoNodeStatus} can be had (KDD: its CRD is installed;
+ * etcdv3: in etcd, where calico-node reports in that mode; see {@link NodeStatusStore}). The controller
  * owns one CalicoNodeStatus per route reflector (O(R) objects: an RR's sessions include every
  * session it has with a client, so clients need none of their own), labelled managed-by, created
  * when a node becomes an RR and deleted when it stops being one; calico-node on that node writes
- * the sessions into its status. A shared informer feeds them to each reconcile as
- * {@link SessionFacts} (for the planner and the mesh hand-off), gauges, and one Warning Event per
- * session that stays down. Where the CRD is not installed this is detected, said once, and
- * nothing else changes. The decisions stay with the leader; the informer runs on every replica.
+ * the sessions into its status. A shared cache (an informer, or the etcd watch) feeds them to each
+ * reconcile as {@link SessionFacts} (for the planner and the mesh hand-off), gauges, and one Warning
+ * Event per session that stays down. Where they cannot be had (KDD without the CRD) this is
+ * detected, said once, and nothing else changes. The decisions stay with the leader; the cache is
+ * kept on every replica.
  */
 final class SessionChecks {
     /** calico-node writes a status at most this often, and only when something changed. */
@@ -65,7 +61,7 @@ final class SessionChecks {
     private static final int LISTED = 3;
 
     private final ControllerContext context;
-    private final GenericKubernetesApi<CalicoNodeStatus, CalicoNodeStatusList> api;
+    private final NodeStatusStore statuses;
     private final EventRecorder events;
     private final RouteReflectorMetrics metrics;
     private final Runnable wake;
@@ -75,9 +71,8 @@ final class SessionChecks {
      * first saw it (our clock, not calico-node's), so a report is judged against our own writes.
      */
     private final Map<String, FirstSeen> reports = new ConcurrentHashMap<>();
-    private volatile SharedIndexInformer<CalicoNodeStatus> informer;
+    private volatile boolean registered;
     private volatile Boolean installed;
-    private final boolean inKubernetes;
     private Instant nextCheck = Instant.EPOCH;
     /** Leader-local memory: per RR, its sessions that are not Established, since when we see them so. */
     private final Map<String, Map<String, Down>> down = new HashMap<>();
@@ -168,35 +163,23 @@ final class SessionChecks {
     }
 
     /**
-     * @param clock        this replica's clock: when a report was first seen, as our writes' times are
-     * @param inKubernetes whether calico-node's reports are CalicoNodeStatus objects of the
-     *                     Kubernetes API; where they are not (the etcdv3 datastore), the checks are off
+     * @param clock    this replica's clock: when a report was first seen, as our writes' times are
+     * @param statuses where the datastore keeps CalicoNodeStatuses
      */
     SessionChecks(ControllerContext context, RouteReflectorMetrics metrics, Runnable wake, Clock clock,
-            boolean inKubernetes) {
+            NodeStatusStore statuses) {
         this.context = context;
         this.clock = clock;
-        this.api = api(context.apiClient());
+        this.statuses = statuses;
         this.events = context.events();
         this.metrics = metrics;
         this.wake = wake;
-        this.inKubernetes = inKubernetes;
-        if (!inKubernetes) {
-            installed = false;
-            log.info("BGP session checks are off: in the etcdv3 datastore calico-node's CalicoNodeStatus reports are "
-                    + "not read yet; route reflectors are handed over after removalDelay and sessionSettleDelay alone");
-            return;
-        }
         installed = probe();
         if (Boolean.TRUE.equals(installed)) {
             register();
         } else if (Boolean.FALSE.equals(installed)) {
             logAbsent();
         }
-    }
-
-    static GenericKubernetesApi<CalicoNodeStatus, CalicoNodeStatusList> api(ApiClient client) {
-        return CalicoApi.api(CalicoNodeStatus.class, CalicoNodeStatusList.class, CalicoNodeStatus.PLURAL, client);
     }
 
     /** The name of the CalicoNodeStatus we own for this node. */
@@ -220,11 +203,9 @@ final class SessionChecks {
 
     /** True: installed; false: not (or not readable); null: the API did not answer. */
     private Boolean probe() {
-        ListOptions one = new ListOptions();
-        one.setLimit(1);
-        KubernetesApiResponse<CalicoNodeStatusList> response;
+        KubernetesApiResponse<?> response;
         try {
-            response = Responses.call("looking for the CalicoNodeStatus CRD", () -> api.list(one));
+            response = Responses.call("looking for the CalicoNodeStatus CRD", () -> statuses.probe());
         } catch (ApiUnavailableException e) {
             log.debug("could not look for the CalicoNodeStatus CRD: {}", e.getMessage());
             return null;
@@ -233,26 +214,23 @@ final class SessionChecks {
             return true;
         }
         if (response.getHttpStatusCode() != 404 && !Boolean.FALSE.equals(installed)) {
-            log.warn("cannot list CalicoNodeStatuses ({} {}): BGP session checks are off; the ClusterRole of "
-                    + "deploy/rbac.yaml grants what they need", response.getHttpStatusCode(), Responses.message(response));
+            log.warn("cannot list CalicoNodeStatuses ({} {}): BGP session checks are off; {}",
+                    response.getHttpStatusCode(), Responses.message(response), statuses.accessHint());
         }
         return false;
     }
 
     private void logAbsent() {
-        log.info("the CalicoNodeStatus CRD ({}) is not installed: BGP session checks are off; route reflectors are "
-                + "handed over after removalDelay alone and the mesh hand-off does not wait for sessions",
-                CalicoApi.crdName(CalicoNodeStatus.PLURAL));
+        log.info("{}: BGP session checks are off; route reflectors are handed over after removalDelay alone and the "
+                + "mesh hand-off does not wait for sessions", statuses.absence());
     }
 
-    /** The shared informer: every replica watches, so a new leader starts with a warm cache. */
+    /** The shared cache: every replica watches, so a new leader starts with a warm cache. */
     private synchronized void register() {
-        if (informer != null) {
+        if (registered) {
             return;
         }
-        SharedIndexInformer<CalicoNodeStatus> created = context.informer(SessionChecks::api, CalicoNodeStatus.class,
-                Duration.ZERO, SessionChecks::slim);
-        created.addEventHandler(new ResourceEventHandler<>() {
+        statuses.watch(SessionChecks::slim, new ResourceEventHandler<>() {
             @Override
             public void onAdd(CalicoNodeStatus obj) {
                 if (isOwned(obj)) {
@@ -277,7 +255,7 @@ final class SessionChecks {
                 }
             }
         });
-        informer = created;
+        registered = true;
     }
 
     /**
@@ -306,9 +284,6 @@ final class SessionChecks {
 
     /** Whether the CRD is (still) there: looked up at most every 30 s, and at once after a 404. */
     private boolean checkInstalled(Instant now) {
-        if (!inKubernetes) {
-            return false;
-        }
         if (now.isBefore(nextCheck) && installed != null) {
             return installed;
         }
@@ -337,17 +312,17 @@ final class SessionChecks {
 
     /** Reads the sessions of every route reflector; raises the Events of sessions that stay down. */
     Observation observe(List<V1Node> nodes, RouteReflectorConfig config, Instant now) {
-        if (!checkInstalled(now) || informer == null) {
+        if (!checkInstalled(now) || !registered) {
             metrics.sessions(false, Map.of());
             return Observation.without(State.ABSENT, Optional.empty());
         }
-        if (!informer.hasSynced()) {
+        if (!statuses.hasSynced()) {
             metrics.sessions(false, Map.of());
             return Observation.without(State.WAITING, Optional.of(Duration.ofSeconds(1)));
         }
         Instant oldest = null;
         boolean reported = false;
-        for (CalicoNodeStatus status : informer.getIndexer().list()) {
+        for (CalicoNodeStatus status : statuses.cache().list()) {
             if (!isOwned(status)) {
                 continue;
             }
@@ -410,7 +385,7 @@ final class SessionChecks {
         int newlyStuck = 0;
         for (V1Node node : reflectors.values()) {
             String rr = node.getMetadata().getName();
-            CalicoNodeStatus status = informer.getIndexer().getByKey(nameFor(rr));
+            CalicoNodeStatus status = statuses.cache().getByKey(nameFor(rr));
             if (status == null) {
                 awaiting.add(rr); // a new RR: this reconcile creates its status
                 continue;
@@ -575,7 +550,7 @@ final class SessionChecks {
      * ours deleted for every other node; nothing in dry-run mode or without the CRD.
      */
     int sync(List<V1Node> nodes, RouteReflectorConfig config, boolean dryRun) throws ApiUnavailableException {
-        if (dryRun || !Boolean.TRUE.equals(installed) || informer == null || !informer.hasSynced()) {
+        if (dryRun || !Boolean.TRUE.equals(installed) || !registered || !statuses.hasSynced()) {
             return 0;
         }
         Set<String> wanted = new TreeSet<>();
@@ -587,7 +562,7 @@ final class SessionChecks {
         int written = 0;
         for (String node : wanted) {
             String name = nameFor(node);
-            CalicoNodeStatus cached = informer.getIndexer().getByKey(name);
+            CalicoNodeStatus cached = statuses.cache().getByKey(name);
             if (cached == null) {
                 written += create(node, name);
             } else if (!isOwned(cached)) {
@@ -599,7 +574,7 @@ final class SessionChecks {
                 written += patchSpec(node, name);
             }
         }
-        for (CalicoNodeStatus cached : informer.getIndexer().list()) {
+        for (CalicoNodeStatus cached : statuses.cache().list()) {
             if (isOwned(cached) && (cached.getSpec() == null || !wanted.contains(cached.getSpec().getNode()))) {
                 written += delete(cached.getMetadata().getName(), "its node is no longer a route reflector");
             }
@@ -609,11 +584,11 @@ final class SessionChecks {
 
     /** Deletes every CalicoNodeStatus we own (the controller is disabled). */
     int deleteAll(boolean dryRun) throws ApiUnavailableException {
-        if (dryRun || informer == null || !Boolean.TRUE.equals(installed)) {
+        if (dryRun || !registered || !Boolean.TRUE.equals(installed)) {
             return 0;
         }
         int written = 0;
-        for (CalicoNodeStatus cached : informer.getIndexer().list()) {
+        for (CalicoNodeStatus cached : statuses.cache().list()) {
             if (isOwned(cached)) {
                 written += delete(cached.getMetadata().getName(), "the controller is disabled");
             }
@@ -639,7 +614,7 @@ final class SessionChecks {
         CalicoNodeStatus object = new CalicoNodeStatus(new V1ObjectMeta().name(name)
                 .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)), spec(node));
         KubernetesApiResponse<CalicoNodeStatus> response = Responses.call("creating CalicoNodeStatus " + name,
-                () -> api.create(object));
+                () -> statuses.create(object));
         metrics.write("caliconodestatus", "create", response.isSuccess());
         if (response.isSuccess()) {
             log.info("created CalicoNodeStatus {} reason=route-reflector node={} (calico-node reports its BGP sessions "
@@ -654,7 +629,7 @@ final class SessionChecks {
         String body = "{\"spec\":{\"node\":\"" + node + "\",\"classes\":[\"" + CalicoNodeStatus.CLASS_BGP
                 + "\"],\"updatePeriodSeconds\":" + UPDATE_PERIOD_SECONDS + "}}";
         KubernetesApiResponse<CalicoNodeStatus> response = Responses.call("patching CalicoNodeStatus " + name,
-                () -> api.patch(name, V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, new V1Patch(body)));
+                () -> statuses.mergePatch(name, body));
         metrics.write("caliconodestatus", "patch", response.isSuccess());
         if (response.isSuccess()) {
             log.warn("CalicoNodeStatus {} was changed by someone else; restored its spec reason=managed-object", name);
@@ -666,7 +641,7 @@ final class SessionChecks {
 
     private int delete(String name, String why) throws ApiUnavailableException {
         KubernetesApiResponse<CalicoNodeStatus> response = Responses.call("deleting CalicoNodeStatus " + name,
-                () -> api.delete(name));
+                () -> statuses.delete(name));
         metrics.write("caliconodestatus", "delete", response.isSuccess());
         if (response.isSuccess()) {
             log.info("deleted CalicoNodeStatus {} reason=\"{}\"", name, why);

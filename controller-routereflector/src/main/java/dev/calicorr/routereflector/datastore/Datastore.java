@@ -44,8 +44,8 @@ public interface Datastore extends AutoCloseable {
 
     CalicoStore<BgpConfiguration> bgpConfigurationWrites();
 
-    /** Whether calico-node's BGP session reports (CalicoNodeStatus) are read through the Kubernetes API. */
-    boolean sessionReportsInKubernetes();
+    /** calico-node's BGP session reports (CalicoNodeStatus) and the writes of ours. */
+    NodeStatusStore nodeStatuses();
 
     /**
      * Makes every change of what this datastore caches wake the controller: informer watches added

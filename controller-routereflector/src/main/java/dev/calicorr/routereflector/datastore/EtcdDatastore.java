@@ -1,24 +1,23 @@
 package dev.calicorr.routereflector.datastore;
 
 import dev.calicorr.core.config.EtcdSettings;
+import dev.calicorr.core.etcd.EtcdClients;
+import dev.calicorr.core.etcd.EtcdKeys;
+import dev.calicorr.core.etcd.EtcdKv;
+import dev.calicorr.core.etcd.EtcdWatch;
 import dev.calicorr.core.plugin.ControllerContext;
 import dev.calicorr.routereflector.kube.BgpConfiguration;
 import dev.calicorr.routereflector.kube.BgpPeer;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.ClientBuilder;
 import io.kubernetes.client.extended.controller.builder.DefaultControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Request;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.informer.cache.Indexer;
 import io.kubernetes.client.openapi.models.V1Node;
-import io.netty.handler.ssl.SslContextBuilder;
-import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +37,12 @@ public final class EtcdDatastore implements Datastore {
     private final EtcdResources<BgpPeer> peers;
     private final EtcdResources<BgpConfiguration> bgpConfigurations;
     private final List<EtcdWatch> watches;
+    private final EtcdNodeStatuses nodeStatuses;
     private volatile Runnable wake = () -> { };
 
     public EtcdDatastore(ControllerContext context, EtcdSettings settings) {
         this.settings = settings;
-        this.client = client(settings);
+        this.client = EtcdClients.connect(settings);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "etcd-watch");
             thread.setDaemon(true);
@@ -57,35 +57,9 @@ public final class EtcdDatastore implements Datastore {
                 new EtcdWatch(client, peers.prefix(), peers, this::changed, scheduler),
                 new EtcdWatch(client, bgpConfigurations.prefix(), bgpConfigurations, this::changed, scheduler));
         watches.forEach(EtcdWatch::start);
+        nodeStatuses = new EtcdNodeStatuses(client, this::changed, scheduler); // watched once the session checks ask
         log.info("datastore etcdv3 at {}: Calico Nodes, BGPPeers and BGPConfigurations under {}; Kubernetes Nodes "
-                + "from the Kubernetes API", settings.endpoints(), EtcdKeys.ROOT);
-    }
-
-    /**
-     * A jetcd client with the TLS of Calico's variables (the CA, and the client certificate where
-     * set) and etcd's own login where {@code ETCD_USERNAME} is set.
-     */
-    static Client client(EtcdSettings settings) {
-        ClientBuilder builder = Client.builder().endpoints(settings.endpoints().toArray(URI[]::new))
-                .connectTimeout(Duration.ofSeconds(10));
-        if (settings.username().isPresent()) {
-            builder.user(EtcdKv.bytes(settings.username().get())).password(EtcdKv.bytes(settings.password().orElseThrow()));
-        }
-        if (settings.tls()) {
-            try {
-                builder.sslContext(ssl -> {
-                    settings.caCertFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
-                    if (settings.certFile().isPresent()) {
-                        ssl.keyManager(settings.certFile().get().toFile(), settings.keyFile().orElseThrow().toFile());
-                    }
-                });
-            } catch (SSLException | IllegalArgumentException e) {
-                throw new IllegalStateException("cannot use the etcd TLS files " + settings.caCertFile().orElse(null)
-                        + ", " + settings.certFile().orElse(null) + ", " + settings.keyFile().orElse(null) + ": "
-                        + e.getMessage(), e);
-            }
-        }
-        return builder.build();
+                + "from the Kubernetes API; CalicoNodeStatuses there too", settings.endpoints(), EtcdKeys.ROOT);
     }
 
     private void changed() {
@@ -127,10 +101,10 @@ public final class EtcdDatastore implements Datastore {
         return bgpConfigurations;
     }
 
-    /** CalicoNodeStatus lives in etcd here; reading it from there is not built yet. */
+    /** In etcd, where calico-node's status reporter writes them in this mode. */
     @Override
-    public boolean sessionReportsInKubernetes() {
-        return false;
+    public NodeStatusStore nodeStatuses() {
+        return nodeStatuses;
     }
 
     @Override
@@ -152,6 +126,7 @@ public final class EtcdDatastore implements Datastore {
     @Override
     public void close() {
         watches.forEach(EtcdWatch::close);
+        nodeStatuses.close();
         scheduler.shutdown();
         try {
             scheduler.awaitTermination(2, TimeUnit.SECONDS);

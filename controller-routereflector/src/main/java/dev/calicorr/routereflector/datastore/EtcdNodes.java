@@ -4,6 +4,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.calicorr.core.etcd.EtcdKeys;
+import dev.calicorr.core.etcd.EtcdKv;
+import dev.calicorr.core.etcd.EtcdValues;
+import dev.calicorr.core.etcd.EtcdWatch;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.model.Names;
 import io.etcd.jetcd.KeyValue;
@@ -200,7 +204,7 @@ final class EtcdNodes implements NodeWrites, EtcdWatch.Sink, ResourceEventHandle
         KubernetesApiResponse<V1Node> written = null;
         if (split.calico().size() > 0) {
             written = kv.update(EtcdKeys.key(EtcdKeys.NODES, node), json -> {
-                JsonObject changed = EtcdResources.mergePatch(json, split.calico()).getAsJsonObject();
+                JsonObject changed = EtcdValues.mergePatch(json, split.calico()).getAsJsonObject();
                 changed.getAsJsonObject("metadata").remove("resourceVersion");
                 return changed;
             }, (json, revision) -> {

@@ -1,25 +1,25 @@
 package dev.calicorr.routereflector.datastore;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.calicorr.core.etcd.EtcdKeys;
+import dev.calicorr.core.etcd.EtcdKv;
+import dev.calicorr.core.etcd.EtcdValues;
+import dev.calicorr.core.etcd.EtcdWatch;
 import io.etcd.jetcd.KeyValue;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.ResourceEventHandler;
+import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.informer.cache.Cache;
 import io.kubernetes.client.informer.cache.Indexer;
-import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,18 +31,26 @@ import org.slf4j.LoggerFactory;
  */
 final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>, EtcdWatch.Sink {
     private static final Logger log = LoggerFactory.getLogger(EtcdResources.class);
-    static final Gson GSON = JSON.getGson();
 
     private final EtcdKv kv;
     private final Class<T> type;
     private final String plural;
     private final Cache<T> cache = new Cache<>();
     private final Set<String> undecodable = new HashSet<>();
+    /** Like an informer's: applied to each object before it is cached, and told of each change. */
+    private TransformFunc transform = object -> object;
+    private ResourceEventHandler<T> handler;
 
     EtcdResources(EtcdKv kv, Class<T> type, String plural) {
         this.kv = kv;
         this.type = type;
         this.plural = plural;
+    }
+
+    /** Before the watch starts: the transform and the handler of every change, as an informer has them. */
+    void listen(TransformFunc transform, ResourceEventHandler<T> handler) {
+        this.transform = transform == null ? object -> object : transform;
+        this.handler = handler;
     }
 
     String prefix() {
@@ -55,41 +63,9 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
 
     /** The stored JSON as our type, with the key's mod revision as its resource version. */
     T decode(JsonObject json, long modRevision) {
-        T object = GSON.fromJson(json, type);
+        T object = EtcdValues.GSON.fromJson(json, type);
         object.getMetadata().setResourceVersion(Long.toString(modRevision));
         return object;
-    }
-
-    /** Our object as libcalico-go stores it: v3 apiVersion, no resourceVersion, a uid and creation time. */
-    static JsonObject encode(KubernetesObject object) {
-        JsonObject json = GSON.toJsonTree(object).getAsJsonObject();
-        json.addProperty("apiVersion", EtcdKeys.API_VERSION);
-        JsonObject metadata = json.getAsJsonObject("metadata");
-        metadata.remove("resourceVersion");
-        if (!metadata.has("uid")) {
-            metadata.addProperty("uid", UUID.randomUUID().toString());
-        }
-        if (!metadata.has("creationTimestamp")) {
-            metadata.addProperty("creationTimestamp", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
-                    .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        }
-        return json;
-    }
-
-    /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
-    static JsonElement mergePatch(JsonElement target, JsonElement patch) {
-        if (!patch.isJsonObject()) {
-            return patch;
-        }
-        JsonObject result = target != null && target.isJsonObject() ? target.getAsJsonObject().deepCopy() : new JsonObject();
-        for (Map.Entry<String, JsonElement> entry : patch.getAsJsonObject().entrySet()) {
-            if (entry.getValue().isJsonNull()) {
-                result.remove(entry.getKey());
-            } else {
-                result.add(entry.getKey(), mergePatch(result.get(entry.getKey()), entry.getValue()));
-            }
-        }
-        return result;
     }
 
     @Override
@@ -108,14 +84,14 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
 
     @Override
     public KubernetesApiResponse<T> create(T object) {
-        return kv.create(EtcdKeys.key(plural, object.getMetadata().getName()), encode(object), this::decode);
+        return kv.create(EtcdKeys.key(plural, object.getMetadata().getName()), EtcdValues.encode(object), this::decode);
     }
 
     @Override
     public KubernetesApiResponse<T> mergePatch(String name, String patch) {
         JsonElement parsed = com.google.gson.JsonParser.parseString(patch);
         return kv.update(EtcdKeys.key(plural, name), json -> {
-            JsonObject merged = mergePatch(json, parsed).getAsJsonObject();
+            JsonObject merged = EtcdValues.mergePatch(json, parsed).getAsJsonObject();
             merged.getAsJsonObject("metadata").remove("resourceVersion");
             return merged;
         }, this::decode);
@@ -135,7 +111,21 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
                 objects.add(object);
             }
         }
+        List<T> before = cache.list();
         cache.replace(objects, "");
+        if (handler != null) { // a relist reads like an informer's: an add or update of each, a delete of what went
+            Map<String, T> previous = new HashMap<>();
+            before.forEach(object -> previous.put(object.getMetadata().getName(), object));
+            for (T object : objects) {
+                T old = previous.remove(object.getMetadata().getName());
+                if (old == null) {
+                    handler.onAdd(object);
+                } else {
+                    handler.onUpdate(old, object);
+                }
+            }
+            previous.values().forEach(gone -> handler.onDelete(gone, false));
+        }
     }
 
     @Override
@@ -144,10 +134,18 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
         if (object == null) {
             return;
         }
-        if (cache.getByKey(object.getMetadata().getName()) == null) {
+        T old = cache.getByKey(object.getMetadata().getName());
+        if (old == null) {
             cache.add(object);
         } else {
             cache.update(object);
+        }
+        if (handler != null) {
+            if (old == null) {
+                handler.onAdd(object);
+            } else {
+                handler.onUpdate(old, object);
+            }
         }
     }
 
@@ -156,6 +154,9 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
         T cached = cache.getByKey(key.substring(prefix().length()));
         if (cached != null) {
             cache.delete(cached);
+            if (handler != null) {
+                handler.onDelete(cached, false);
+            }
         }
         undecodable.remove(key);
     }
@@ -169,7 +170,7 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
                 throw new IllegalArgumentException("metadata.name does not match the key");
             }
             undecodable.remove(key);
-            return object;
+            return type.cast(transform.transform(object));
         } catch (RuntimeException e) {
             if (undecodable.add(key)) {
                 log.warn("{} does not hold a Calico {} we can read ({}); it is skipped and left as it is", key, plural,

@@ -30,6 +30,7 @@ public final class KddDatastore implements Datastore {
     private final NodeWrites nodeWrites;
     private final CalicoStore<BgpPeer> peerWrites;
     private final CalicoStore<BgpConfiguration> bgpConfigurationWrites;
+    private final NodeStatusStore nodeStatuses;
 
     public KddDatastore(ControllerContext context) {
         nodes = nodeInformer(context);
@@ -40,6 +41,7 @@ public final class KddDatastore implements Datastore {
         nodeWrites = nodeWrites(context.apiClient());
         peerWrites = new KddStore<>(peerApi(context.apiClient()));
         bgpConfigurationWrites = new KddStore<>(bgpConfigurationApi(context.apiClient()));
+        nodeStatuses = new KddNodeStatuses(context); // its informer only once the CRD is known to be there
     }
 
     /** The Kubernetes Node informer (slimmed), in both datastores the source of readiness, cordons, taints, zones. */
@@ -105,8 +107,8 @@ public final class KddDatastore implements Datastore {
     }
 
     @Override
-    public boolean sessionReportsInKubernetes() {
-        return true;
+    public NodeStatusStore nodeStatuses() {
+        return nodeStatuses;
     }
 
     @Override

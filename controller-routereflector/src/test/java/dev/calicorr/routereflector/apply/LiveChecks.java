@@ -59,13 +59,19 @@ public final class LiveChecks {
 
     /** Creates {@code KubeControllersConfiguration/default} with this routereflector section. */
     public static void createConfiguration(ControlPlane cp, Map<String, Object> section) {
+        var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"),
+                configurationSpec(section)));
+        assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+    }
+
+    /** The spec of the ITs' {@code default}: no metrics port, this routereflector section with the ITs' settle delay. */
+    static Map<String, Object> configurationSpec(Map<String, Object> section) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("prometheusMetricsPort", 0);
         Map<String, Object> withSettle = new LinkedHashMap<>(section);
         withSettle.putIfAbsent("sessionSettleDelay", IT_SETTLE_DELAY);
         spec.put("controllers", Map.of("routereflector", withSettle));
-        var created = configs(cp).create(new KubeControllersConfiguration(new V1ObjectMeta().name("default"), spec));
-        assertThat(created.isSuccess()).as("%s", created.getStatus()).isTrue();
+        return spec;
     }
 
     /** A host (not started) as the controller's identity, with short leader election timings. */
@@ -76,14 +82,19 @@ public final class LiveChecks {
 
     static Host newHost(ControlPlane cp, ApiClient client, ApiClient informerClient, ControllerPlugin<?> plugin,
             String identity, Duration lease, Map<String, String> env, Map<String, Object> fileSpec, boolean dryRun) {
+        return new Host(hostOptions(identity, lease, env, fileSpec).withModes(dryRun, false), client, informerClient,
+                List.of(plugin), () -> { });
+    }
+
+    /** The ITs' host options: the route reflector controller enabled, short leader election timings. */
+    static HostOptions hostOptions(String identity, Duration lease, Map<String, String> env,
+            Map<String, Object> fileSpec) {
         Map<String, String> environment = new LinkedHashMap<>(env);
         environment.put("ENABLED_CONTROLLERS", "routereflector");
-        HostOptions options = HostOptions.defaults(environment, identity)
+        return HostOptions.defaults(environment, identity)
                 .withHealth("127.0.0.1", 0)
-                .withModes(dryRun, false)
                 .withLease(LEASE_NAMESPACE, LEASE_NAME, lease, lease.multipliedBy(3).dividedBy(4), Duration.ofMillis(500))
                 .withFileSpec(fileSpec);
-        return new Host(options, client, informerClient, List.of(plugin), () -> { });
     }
 
     static GenericKubernetesApi<KubeControllersConfiguration, ?> configs(ControlPlane cp) {

@@ -17,6 +17,7 @@ import static dev.calicorr.routereflector.apply.LiveChecks.reflectorsPerZone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.calicorr.core.kube.ConfigurationStore;
+import dev.calicorr.core.kube.KddConfigurationStore;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.cli.Sessions;
@@ -246,7 +247,7 @@ class RouteReflectorIT {
         var installed = cp.kubectl("apply", "-f", calicoCrd.toString());
         assertThat(installed.exitCode()).as(installed.stderr()).isZero();
         try {
-            ConfigurationStore store = new ConfigurationStore(cp.controllerClient(), false);
+            ConfigurationStore store = new KddConfigurationStore(cp.controllerClient(), false);
             Map<String, Object> probe = new RouteReflectorPlugin().parseConfig(null, Map.of()).effective();
             new SimulatedNodes(cp.adminClient()).createMany("node", 0, 40, ZONES);
             // the section of the CR is silently dropped by Calico's schema: min 1 would give 2 RRs

@@ -3,6 +3,9 @@ package dev.calicorr.routereflector.datastore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.calicorr.core.config.EtcdSettings;
+import dev.calicorr.core.etcd.EtcdClients;
+import dev.calicorr.core.etcd.EtcdKv;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.bgp.CalicoParts;
 import java.io.IOException;
@@ -101,6 +104,15 @@ public final class CalicoEtcd implements AutoCloseable {
         return endpoint;
     }
 
+    public Path calicoctlBinary() {
+        return calicoctl;
+    }
+
+    /** Where this etcd keeps its data, certificates and logs. */
+    public Path workDir() {
+        return dir;
+    }
+
     /** The environment Calico's components read for this datastore: TLS with our client certificate. */
     public Map<String, String> environment() {
         return Map.of("DATASTORE_TYPE", "etcdv3", "ETCD_ENDPOINTS", endpoint,
@@ -128,6 +140,12 @@ public final class CalicoEtcd implements AutoCloseable {
     /** @return exit code -1 when calicoctl did not finish within {@code timeout} (it retries a refused connection) */
     public Result calicoctl(Map<String, String> env, Duration timeout, String... args)
             throws IOException, InterruptedException {
+        return calicoctl(calicoctl, dir, env, timeout, args);
+    }
+
+    /** Runs the {@code calicoctl} binary with this environment (any datastore), its output kept in {@code dir}. */
+    public static Result calicoctl(Path calicoctl, Path dir, Map<String, String> env, Duration timeout, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(calicoctl.toString()));
         command.addAll(List.of(args));
         Path output = Files.createTempFile(dir, "calicoctl", ".out");
@@ -143,11 +161,42 @@ public final class CalicoEtcd implements AutoCloseable {
         return new Result(finished ? process.exitValue() : -1, text);
     }
 
-    /** etcd's current revision: it moves with every write, of any key. */
-    public long revision() throws Exception {
-        try (io.etcd.jetcd.Client client = EtcdDatastore.client(
-                dev.calicorr.core.config.EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
-            return client.getKVClient().get(EtcdKv.bytes("/")).get().getHeader().getRevision();
+    /** Each key under {@code prefix} with its mod revision: a list that changes with every write there. */
+    public List<String> keyRevisions(String prefix) throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            return client.getKVClient().get(EtcdKv.bytes(prefix),
+                    io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build()).get().getKvs().stream()
+                    .map(kv -> kv.getKey().toString(StandardCharsets.UTF_8) + "@" + kv.getModRevision()).sorted().toList();
+        }
+    }
+
+    /** The values of every key under {@code prefix}. */
+    public List<String> values(String prefix) throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            return client.getKVClient().get(EtcdKv.bytes(prefix),
+                    io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build()).get().getKvs().stream()
+                    .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8)).toList();
+        }
+    }
+
+    /** Puts a value as {@code etcdctl put} does: unconditionally, whatever it holds. */
+    public void put(String key, String value) throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            client.getKVClient().put(EtcdKv.bytes(key), EtcdKv.bytes(value)).get();
+        }
+    }
+
+    public void delete(String key) throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            client.getKVClient().delete(EtcdKv.bytes(key)).get();
+        }
+    }
+
+    /** The value of a key as stored, or empty. */
+    public java.util.Optional<String> value(String key) throws Exception {
+        try (io.etcd.jetcd.Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(environment()).orElseThrow())) {
+            return client.getKVClient().get(EtcdKv.bytes(key)).get().getKvs().stream().findFirst()
+                    .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8));
         }
     }
 

@@ -3,13 +3,15 @@ package dev.calicorr.routereflector.datastore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.calicorr.core.config.EtcdSettings;
+import dev.calicorr.core.etcd.EtcdClients;
+import dev.calicorr.core.etcd.EtcdKv;
+import dev.calicorr.routereflector.kube.BgpPeer;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.RealControlPlane;
 import io.etcd.jetcd.Auth;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.auth.Permission;
-import dev.calicorr.routereflector.kube.BgpPeer;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,7 +25,7 @@ class EtcdLoginIT {
     void theLoginOfCalicosVariablesIsWhatEtcdAuthorises(ControlPlane cp) throws Exception {
         try (CalicoEtcd etcd = CalicoEtcd.start(cp)) {
             Map<String, String> env = new HashMap<>(etcd.environment());
-            try (Client admin = EtcdDatastore.client(EtcdSettings.fromEnvironment(env).orElseThrow())) {
+            try (Client admin = EtcdClients.connect(EtcdSettings.fromEnvironment(env).orElseThrow())) {
                 Auth auth = admin.getAuthClient();
                 ByteSequence root = EtcdKv.bytes("root");
                 auth.roleAdd(root).get();
@@ -40,7 +42,7 @@ class EtcdLoginIT {
             }
 
             // the client certificate alone (CN=client, no such user) may not read Calico's keys any more
-            try (Client anonymous = EtcdDatastore.client(EtcdSettings.fromEnvironment(env).orElseThrow())) {
+            try (Client anonymous = EtcdClients.connect(EtcdSettings.fromEnvironment(env).orElseThrow())) {
                 KubernetesApiResponse<BgpPeer> refused = new EtcdResources<>(new EtcdKv(anonymous), BgpPeer.class,
                         "bgppeers").get("any");
                 assertThat(refused.getHttpStatusCode()).as("%s", refused.getStatus()).isEqualTo(403);
@@ -48,7 +50,7 @@ class EtcdLoginIT {
             }
             env.put(EtcdSettings.ENV_USERNAME, "calico");
             env.put(EtcdSettings.ENV_PASSWORD, "calico-password");
-            try (Client calico = EtcdDatastore.client(EtcdSettings.fromEnvironment(env).orElseThrow())) {
+            try (Client calico = EtcdClients.connect(EtcdSettings.fromEnvironment(env).orElseThrow())) {
                 KubernetesApiResponse<BgpPeer> missing = new EtcdResources<>(
                         new EtcdKv(calico), BgpPeer.class, "bgppeers").get("any");
                 assertThat(missing.getHttpStatusCode()).as("%s", missing.getStatus()).isEqualTo(404);

@@ -3,6 +3,7 @@ package dev.calicorr.routereflector.datastore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import dev.calicorr.core.etcd.EtcdKv;
 import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;

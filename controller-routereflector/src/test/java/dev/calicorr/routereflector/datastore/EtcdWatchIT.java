@@ -3,6 +3,10 @@ package dev.calicorr.routereflector.datastore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.calicorr.core.config.EtcdSettings;
+import dev.calicorr.core.etcd.EtcdClients;
+import dev.calicorr.core.etcd.EtcdKeys;
+import dev.calicorr.core.etcd.EtcdKv;
+import dev.calicorr.core.etcd.EtcdWatch;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.RealControlPlane;
 import io.etcd.jetcd.Client;
@@ -51,7 +55,7 @@ class EtcdWatchIT {
     void followsChangesAndListsAgainWhenItsRevisionWasCompactedAway(ControlPlane cp) throws Exception {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try (CalicoEtcd etcd = CalicoEtcd.start(cp);
-                Client client = EtcdDatastore.client(EtcdSettings.fromEnvironment(etcd.environment()).orElseThrow())) {
+                Client client = EtcdClients.connect(EtcdSettings.fromEnvironment(etcd.environment()).orElseThrow())) {
             EtcdKv kv = new EtcdKv(client);
             put(client, PREFIX + "before", "1");
             Recorded sink = new Recorded();

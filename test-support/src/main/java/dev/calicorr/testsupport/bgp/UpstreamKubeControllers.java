@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * while it runs, so upstream's listener fails (it then exits and is restarted) instead of listening
  * on the machine's interfaces.
  *
+ * <p>{@link #prepareForEtcd} runs it as a {@code DATASTORE_TYPE=etcdv3} install does instead, on
+ * Calico's etcd (the Kubernetes API for Nodes and Pods only, no CRDs).
+ *
  * <p>{@link #close()} stops the process by its handle and puts our CRDs back; a shutdown hook stops
  * it if the JVM ends first.
  */
@@ -47,16 +50,29 @@ public final class UpstreamKubeControllers implements AutoCloseable {
     private final CalicoParts parts;
     private final Path workDir;
     private final ServerSocket metricsGuard;
+    /** DATASTORE_TYPE and what goes with it. */
+    private final Map<String, String> datastore;
     private final AtomicInteger starts = new AtomicInteger();
     private final Thread shutdownHook = new Thread(this::stopProcess, "upstream-kube-controllers-stop");
     private Process process;
     private boolean closed;
 
-    private UpstreamKubeControllers(ControlPlane plane, CalicoParts parts, Path workDir, ServerSocket metricsGuard) {
+    private UpstreamKubeControllers(ControlPlane plane, CalicoParts parts, Path workDir, Map<String, String> datastore) {
         this.plane = plane;
         this.parts = parts;
-        this.workDir = workDir;
-        this.metricsGuard = metricsGuard;
+        this.workDir = workDir.toAbsolutePath();
+        this.datastore = Map.copyOf(datastore);
+        this.metricsGuard = guard(DEFAULT_METRICS_PORT);
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private boolean kdd() {
+        return "kubernetes".equals(datastore.get("DATASTORE_TYPE"));
     }
 
     /**
@@ -64,14 +80,8 @@ public final class UpstreamKubeControllers implements AutoCloseable {
      * (a test may create objects first, as in a cluster where upstream restarts).
      */
     public static UpstreamKubeControllers prepare(ControlPlane plane, CalicoParts parts, Path workDir) {
-        try {
-            Files.createDirectories(workDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        UpstreamKubeControllers upstream = new UpstreamKubeControllers(plane, parts, workDir.toAbsolutePath(),
-                guard(DEFAULT_METRICS_PORT));
-        Runtime.getRuntime().addShutdownHook(upstream.shutdownHook);
+        UpstreamKubeControllers upstream = new UpstreamKubeControllers(plane, parts, workDir,
+                Map.of("DATASTORE_TYPE", "kubernetes"));
         try {
             parts.installCrds(plane, true);
             CalicoParts.kubectl(plane, "patch", "crd", KCC_CRD, "--type", "json", "--patch-file",
@@ -81,6 +91,15 @@ public final class UpstreamKubeControllers implements AutoCloseable {
             upstream.close();
             throw e;
         }
+    }
+
+    /**
+     * As an etcdv3 install runs it: {@code etcd} holds {@code DATASTORE_TYPE=etcdv3} and the
+     * {@code ETCD_*} variables of Calico's etcd; nothing is installed in the Kubernetes API.
+     */
+    public static UpstreamKubeControllers prepareForEtcd(ControlPlane plane, CalicoParts parts, Path workDir,
+            Map<String, String> etcd) {
+        return new UpstreamKubeControllers(plane, parts, workDir, etcd);
     }
 
     /** Starts calico-kube-controllers (and again whenever it exits, until {@link #close()}). */
@@ -110,9 +129,9 @@ public final class UpstreamKubeControllers implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
         builder.environment().clear(); // nothing of the test JVM's environment (LOG_LEVEL, KUBECONFIG...) leaks in
+        builder.environment().putAll(datastore);
         builder.environment().putAll(Map.of(
                 "KUBECONFIG", plane.adminKubeconfig().toString(),
-                "DATASTORE_TYPE", "kubernetes",
                 "ENABLED_CONTROLLERS", "node"));
         Process started;
         try {
@@ -177,7 +196,9 @@ public final class UpstreamKubeControllers implements AutoCloseable {
                 log.warn("closing the guard of port {}: {}", DEFAULT_METRICS_PORT, e.getMessage());
             }
         }
-        plane.installCrds();
+        if (kdd()) {
+            plane.installCrds();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {

@@ -1,4 +1,4 @@
-package dev.calicorr.routereflector.datastore;
+package dev.calicorr.core.etcd;
 
 /**
  * libcalico-go's etcdv3 layout (lib/backend/model/resource.go): a cluster-scoped v3 resource is
@@ -6,20 +6,20 @@ package dev.calicorr.routereflector.datastore;
  * resource's JSON with {@code apiVersion: projectcalico.org/v3}, without {@code resourceVersion}
  * (the key's mod revision is the resource version).
  */
-final class EtcdKeys {
-    static final String ROOT = "/calico/resources/v3/projectcalico.org/";
-    static final String API_VERSION = "projectcalico.org/v3";
-    static final String NODES = "nodes";
+public final class EtcdKeys {
+    public static final String ROOT = "/calico/resources/v3/projectcalico.org/";
+    public static final String API_VERSION = "projectcalico.org/v3";
+    public static final String NODES = "nodes";
 
     private EtcdKeys() {
     }
 
     /** The prefix of every object of a kind, with its trailing slash. */
-    static String prefix(String plural) {
+    public static String prefix(String plural) {
         return ROOT + plural + "/";
     }
 
-    static String key(String plural, String name) {
+    public static String key(String plural, String name) {
         return prefix(plural) + name;
     }
 }

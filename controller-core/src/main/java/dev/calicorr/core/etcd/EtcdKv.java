@@ -1,4 +1,4 @@
-package dev.calicorr.routereflector.datastore;
+package dev.calicorr.core.etcd;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -35,14 +35,14 @@ import java.util.function.UnaryOperator;
  * create succeeds only while the key has no version, an update or delete only while the key's mod
  * revision is the one read (a transaction, never a blind put). Answers as Kubernetes API responses.
  */
-final class EtcdKv {
+public final class EtcdKv {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** Read-modify-write rounds before a key that keeps changing under us counts as a conflict. */
     private static final int ATTEMPTS = 5;
 
     private final Client client;
 
-    EtcdKv(Client client) {
+    public EtcdKv(Client client) {
         this.client = client;
     }
 
@@ -50,7 +50,7 @@ final class EtcdKv {
      * A call etcd did not carry out: refused (no permission, not authenticated: 403) or not answered
      * (down, unreachable, timed out: 503).
      */
-    static final class CallFailedException extends Exception {
+    public static final class CallFailedException extends Exception {
         private static final long serialVersionUID = 1L;
         private final int httpCode;
 
@@ -59,14 +59,14 @@ final class EtcdKv {
             this.httpCode = httpCode;
         }
 
-        int httpCode() {
+        public int httpCode() {
             return httpCode;
         }
     }
 
     /** A stored value: its JSON and mod revision. */
-    record Stored(JsonObject json, long modRevision) {
-        static Stored of(KeyValue kv) {
+    public record Stored(JsonObject json, long modRevision) {
+        public static Stored of(KeyValue kv) {
             JsonElement parsed = JsonParser.parseString(kv.getValue().toString(StandardCharsets.UTF_8));
             if (!parsed.isJsonObject()) {
                 throw new IllegalArgumentException("not a JSON object");
@@ -76,26 +76,32 @@ final class EtcdKv {
     }
 
     /** How a written value becomes the caller's object. */
-    interface Decoder<T> {
+    public interface Decoder<T> {
         T decode(JsonObject json, long modRevision);
     }
 
-    static ByteSequence bytes(String text) {
+    public static ByteSequence bytes(String text) {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
-    Optional<KeyValue> get(String key) throws CallFailedException {
+    public Optional<KeyValue> get(String key) throws CallFailedException {
         GetResponse response = await(client.getKVClient().get(bytes(key)), "reading " + key);
         return response.getKvs().stream().findFirst();
     }
 
-    GetResponse list(String prefix) throws CallFailedException {
+    public GetResponse list(String prefix) throws CallFailedException {
         return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()),
                 "listing " + prefix);
     }
 
+    /** How many keys there are under {@code prefix} (no values are read). */
+    public long count(String prefix) throws CallFailedException {
+        return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true)
+                .build()), "counting " + prefix).getCount();
+    }
+
     /** Puts {@code json} only while the key does not exist; 409 when it does. */
-    <T extends KubernetesType> KubernetesApiResponse<T> create(String key, JsonObject json, Decoder<T> decoder) {
+    public <T extends KubernetesType> KubernetesApiResponse<T> create(String key, JsonObject json, Decoder<T> decoder) {
         try {
             TxnResponse txn = await(client.getKVClient().txn()
                     .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
@@ -114,7 +120,7 @@ final class EtcdKv {
      * Reads the key, changes its value and writes it back only while its mod revision is the one
      * read; a value changed meanwhile is read again and changed again. 404 when there is none.
      */
-    <T extends KubernetesType> KubernetesApiResponse<T> update(String key, UnaryOperator<JsonObject> change,
+    public <T extends KubernetesType> KubernetesApiResponse<T> update(String key, UnaryOperator<JsonObject> change,
             Decoder<T> decoder) {
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -144,7 +150,7 @@ final class EtcdKv {
     }
 
     /** Deletes the key as it is now (conditional on its mod revision); 404 when there is none. */
-    <T extends KubernetesType> KubernetesApiResponse<T> delete(String key) {
+    public <T extends KubernetesType> KubernetesApiResponse<T> delete(String key) {
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 Optional<KeyValue> current = get(key);
@@ -166,7 +172,7 @@ final class EtcdKv {
         }
     }
 
-    static <T> T await(CompletableFuture<T> future, String what) throws CallFailedException {
+    public static <T> T await(CompletableFuture<T> future, String what) throws CallFailedException {
         try {
             return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -197,12 +203,12 @@ final class EtcdKv {
         return false;
     }
 
-    static <T extends KubernetesType> KubernetesApiResponse<T> failure(int code, String reason, String message) {
+    public static <T extends KubernetesType> KubernetesApiResponse<T> failure(int code, String reason, String message) {
         return new KubernetesApiResponse<>(new V1Status().code(code).reason(reason).message(message), code);
     }
 
     /** 503: the caller retries, then backs off as after an API outage; 403: it is told it may not. */
-    static <T extends KubernetesType> KubernetesApiResponse<T> failed(CallFailedException e) {
+    public static <T extends KubernetesType> KubernetesApiResponse<T> failed(CallFailedException e) {
         return failure(e.httpCode(), e.httpCode() == 403 ? "Forbidden" : "ServiceUnavailable", e.getMessage());
     }
 }

@@ -1,4 +1,4 @@
-package dev.calicorr.routereflector.datastore;
+package dev.calicorr.core.etcd;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -23,13 +23,13 @@ import org.slf4j.LoggerFactory;
  * revision was compacted away, or it failed), the prefix is listed again and the sink replaced,
  * with backoff while etcd does not answer.
  */
-final class EtcdWatch {
+public final class EtcdWatch {
     private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
     /** What a watch keeps current. Called from one thread at a time. */
-    interface Sink {
+    public interface Sink {
         /** Everything under the prefix at one revision. */
         void replace(List<KeyValue> kvs);
 
@@ -55,7 +55,7 @@ final class EtcdWatch {
     private long generation;
     private Duration retry = FIRST_RETRY;
 
-    EtcdWatch(Client client, String prefix, Sink sink, Runnable changed, ScheduledExecutorService scheduler) {
+    public EtcdWatch(Client client, String prefix, Sink sink, Runnable changed, ScheduledExecutorService scheduler) {
         this.client = client;
         this.kv = new EtcdKv(client);
         this.prefix = prefix;
@@ -64,11 +64,11 @@ final class EtcdWatch {
         this.scheduler = scheduler;
     }
 
-    void start() {
+    public void start() {
         scheduler.execute(this::listAndWatch);
     }
 
-    boolean hasSynced() {
+    public boolean hasSynced() {
         return synced;
     }
 
@@ -94,7 +94,7 @@ final class EtcdWatch {
     }
 
     /** Test seam: resumes the watch from a revision that may have been compacted away meanwhile. */
-    void resumeFrom(long revision) {
+    public void resumeFrom(long revision) {
         scheduler.execute(() -> watchFrom(revision));
     }
 
@@ -156,7 +156,7 @@ final class EtcdWatch {
     }
 
     /** Stops the watch; the scheduler and the client belong to the caller. */
-    void close() {
+    public void close() {
         closed = true;
         try {
             scheduler.execute(() -> {
