@@ -6,11 +6,12 @@
 #   ./bench.sh scale [nodes...]        the controller process against a real control plane (default 5000 nodes)
 #                                      e.g. ./bench.sh scale 5000 20000
 #   ./bench.sh churn [nodes...]        writes and BGP session changes per event, pure planner (default 5000 20000)
+#   ./bench.sh bgp-churn [nodes]       the same events on real BGP (confd, BIRD; root), BIRD's session changes (default 40)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 usage() {
-    echo "usage: $0 planner [JMH args...] | $0 scale [nodes...] | $0 churn [nodes...]" >&2
+    echo "usage: $0 planner [JMH args...] | $0 scale [nodes...] | $0 churn [nodes...] | $0 bgp-churn [nodes]" >&2
     exit 2
 }
 
@@ -37,6 +38,13 @@ case "$command" in
     churn)
         build_benchmarks
         exec java -cp benchmarks/target/benchmarks.jar dev.calicorr.benchmarks.churn.ChurnBenchmark "$@"
+        ;;
+    bgp-churn)
+        hack/packages.sh
+        hack/control-plane/build.sh >/dev/null
+        hack/calico/build.sh >/dev/null
+        build_benchmarks
+        exec java -cp benchmarks/target/benchmarks.jar dev.calicorr.benchmarks.bgp.BgpChurnBenchmark "$@"
         ;;
     scale)
         # the runnable controller jar and the benchmark driver; the control plane comes from its cache
