@@ -154,13 +154,17 @@ public final class BgpChurnBenchmark {
         System.out.println(rows.get(rows.size() - 1));
     }
 
-    /** The controller has nothing to write or wait for, every node has every route, and BGP has settled. */
+    /**
+     * The controller has nothing to write or wait for and has handed the mesh off, every node has
+     * every route, and BGP has settled.
+     */
     private void settle() throws Exception {
         RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
         Instant deadline = Instant.now().plus(TIMEOUT);
         while (true) {
             Plan plan = Planner.plan(LiveCluster.read(cp.adminClient()), config, Instant.now());
-            if (plan.steps().isEmpty() && plan.recheckAfter().isEmpty()) {
+            if (plan.steps().isEmpty() && plan.recheckAfter().isEmpty() && "false".equals(cp.kubectl("get",
+                    "bgpconfiguration", "default", "-o", "jsonpath={.spec.nodeToNodeMeshEnabled}").stdout().trim())) {
                 break;
             }
             if (Instant.now().isAfter(deadline)) {
