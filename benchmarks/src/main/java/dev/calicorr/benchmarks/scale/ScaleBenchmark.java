@@ -46,7 +46,11 @@ import java.util.regex.Pattern;
  * memory limit and the image's JVM flags ({@code -XX:MaxRAM} = the container limit of
  * deploy/deployment.yaml): an OutOfMemoryError ends the run, as it would restart the pod.
  *
- * <p>Usage: {@code ./bench.sh scale [nodes...]} (default 5000), e.g. {@code ./bench.sh scale 5000 20000}.
+ * <p>Usage: {@code ./bench.sh scale [--etcd] [nodes...]} (default 5000), e.g. {@code ./bench.sh scale 5000 20000}.
+ * With {@code --etcd} Calico keeps its data in etcd ({@link EtcdMode}): first convergence and the node
+ * events, the writes to Calico Nodes and BGPPeers counted from etcd's watch, those to Kubernetes
+ * objects from the audit log; converged is then quiet for {@link #QUIET} alone (the planner's check
+ * reads the Kubernetes datastore).
  */
 public final class ScaleBenchmark {
     private static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
@@ -63,25 +67,35 @@ public final class ScaleBenchmark {
     private final List<String> report = new ArrayList<>();
     private Process controller;
     private int healthPort;
+    /** Calico's datastore when it is etcd, else null */
+    private final EtcdMode etcd;
 
-    private ScaleBenchmark(ControlPlane cp, int count) {
+    private ScaleBenchmark(ControlPlane cp, int count, EtcdMode etcd) {
         this.cp = cp;
         this.nodes = new SimulatedNodes(cp.adminClient());
         this.count = count;
+        this.etcd = etcd;
     }
 
     public static void main(String[] args) throws Exception {
-        List<Integer> sizes = args.length == 0 ? List.of(5000) : java.util.Arrays.stream(args).map(Integer::valueOf).toList();
+        boolean onEtcd = args.length > 0 && args[0].equals("--etcd");
+        List<String> rest = java.util.Arrays.asList(args).subList(onEtcd ? 1 : 0, args.length);
+        List<Integer> sizes = rest.isEmpty() ? List.of(5000) : rest.stream().map(Integer::valueOf).toList();
         Path jar = Paths.get("deploy/target/kube-controllers.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException("missing " + jar + ": build with mvn package first (bench.sh does)");
         }
         List<String> all = new ArrayList<>();
         for (int size : sizes) {
-            try (ControlPlane cp = ControlPlane.start(Paths.get("benchmarks", "target", "scale"))) {
-                ScaleBenchmark benchmark = new ScaleBenchmark(cp, size);
+            try (ControlPlane cp = ControlPlane.start(Paths.get("benchmarks", "target", "scale"));
+                    EtcdMode etcd = onEtcd ? EtcdMode.start(cp) : null) {
+                ScaleBenchmark benchmark = new ScaleBenchmark(cp, size, etcd);
                 try {
-                    benchmark.run(jar);
+                    if (etcd == null) {
+                        benchmark.run(jar);
+                    } else {
+                        benchmark.runOnEtcd(jar);
+                    }
                 } finally {
                     benchmark.stopController();
                 }
@@ -107,7 +121,7 @@ public final class ScaleBenchmark {
         record("creating the Node objects (8 threads, not the controller)", Duration.between(creating, Instant.now()));
         record("one Node object as served (JSON, managedFields included)", realistic.jsonBytes("node-000") / 1024 + " KiB");
 
-        int mark = cp.controllerWrites().size();
+        Mark mark = mark();
         Instant started = Instant.now();
         startController(jar);
         record("time to first sync (process start to /readyz 200: informer caches synced)", awaitReady(started));
@@ -139,13 +153,54 @@ public final class ScaleBenchmark {
         recordProcess("after the events");
     }
 
+    /** First convergence and the node events with Calico on etcd. */
+    private void runOnEtcd(Path jar) throws Exception {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("prometheusMetricsPort", 0);
+        spec.put("controllers", Map.of("routereflector", section));
+        etcd.putConfiguration(spec);
+        Instant creating = Instant.now();
+        new RealisticNodes(cp.adminClient()).createMany("node", count, ZONES);
+        List<String> names = LiveCluster.read(cp.adminClient()).nodes().stream().map(NodeFacts::name).sorted().toList();
+        for (int i = 0; i < names.size(); i++) {
+            etcd.putNode(names.get(i), i);
+        }
+        record("creating the Node objects and their Calico Nodes in etcd (not the controller)",
+                Duration.between(creating, Instant.now()));
+
+        Mark mark = mark();
+        Instant started = Instant.now();
+        startController(jar);
+        record("time to first sync (process start to /readyz 200)", awaitReady(started));
+        Converged first = awaitConvergence(mark, started);
+        record("first convergence (process start to last write)", first.time());
+        record("writes to converge from nothing (Calico Nodes + BGPPeers in etcd, Kubernetes Nodes)",
+                first.topologyWrites());
+        record("route reflectors", etcd.nodes(true).size());
+        recordProcess("after first convergence");
+
+        event("one node added", () -> {
+            nodes.create(SimulatedNodes.node("node-added").zone(ZONES.get(0)));
+            etcd.putNode("node-added", count);
+        });
+        String client = etcd.nodes(false).get(0);
+        event("one client node removed", () -> {
+            nodes.delete(client);
+            etcd.deleteNode(client);
+        });
+        String reflector = etcd.nodes(true).get(0);
+        event("one route reflector cordoned", () -> nodes.cordon(reflector, true));
+        recordProcess("after the events");
+    }
+
     private void event(String name, ThrowingRunnable action) throws Exception {
-        int mark = cp.controllerWrites().size();
+        Mark mark = mark();
         Instant started = Instant.now();
         action.run();
         Converged converged = awaitConvergence(mark, started);
         record(name + ": time to converge", converged.time());
-        record(name + ": writes (nodes + BGPPeers, audit log)", converged.topologyWrites());
+        record(name + ": writes (nodes + BGPPeers, " + (etcd == null ? "audit log" : "etcd's watch and the audit log")
+                + ")", converged.topologyWrites());
         System.out.printf("%-60s %6d writes in %s%n", name, converged.topologyWrites(), converged.time());
     }
 
@@ -156,23 +211,37 @@ public final class ScaleBenchmark {
      * Waits until the controller has written nothing to nodes or BGPPeers for {@link #QUIET} and
      * the planner, run over a fresh LIST, has nothing left to do.
      */
-    private Converged awaitConvergence(int mark, Instant since) throws Exception {
+    /** Where the writes counted so far end: the audit log's, and etcd's in etcd mode. */
+    private record Mark(int audit, int etcd) {
+    }
+
+    private Mark mark() {
+        return new Mark(cp.controllerWrites().size(), etcd == null ? 0 : etcd.writes());
+    }
+
+    private Converged awaitConvergence(Mark mark, Instant since) throws Exception {
         RouteReflectorConfig config = RouteReflectorConfigParser.parse(section, Map.of()).config();
         Instant deadline = Instant.now().plus(TIMEOUT);
         while (Instant.now().isBefore(deadline)) {
             Thread.sleep(500);
             List<AuditedWrite> writes = cp.controllerWrites();
-            List<AuditedWrite> topology = writes.subList(mark, writes.size()).stream()
-                    .filter(w -> TOPOLOGY_RESOURCES.contains(w.resource())).toList();
-            Instant last = topology.isEmpty() ? since : topology.get(topology.size() - 1).at();
+            List<Instant> topology = new ArrayList<>(writes.subList(mark.audit(), writes.size()).stream()
+                    .filter(w -> TOPOLOGY_RESOURCES.contains(w.resource())).map(AuditedWrite::at).toList());
+            if (etcd != null) {
+                topology.addAll(etcd.controllerWritesSince(mark.etcd()));
+            }
+            Instant last = topology.stream().max(Instant::compareTo).orElse(since);
             if (Instant.now().isBefore(last.plus(QUIET))) {
                 continue;
             }
-            if (!Planner.plan(LiveCluster.read(cp.adminClient()), config, Instant.now()).steps().isEmpty()) {
+            if (etcd != null && topology.isEmpty() && etcd.nodes(true).isEmpty()) {
+                continue; // nothing written yet, not even the first RR: quiet is no convergence here
+            }
+            if (etcd == null && !Planner.plan(LiveCluster.read(cp.adminClient()), config, Instant.now()).steps().isEmpty()) {
                 continue;
             }
             Duration time = last.isAfter(since) ? Duration.between(since, last) : Duration.ZERO;
-            return new Converged(time, topology.size(), writes.size() - mark);
+            return new Converged(time, topology.size(), writes.size() - mark.audit());
         }
         throw new IllegalStateException("no convergence within " + TIMEOUT + "; controller log: "
                 + cp.workDir().resolve("controller.log"));
@@ -194,6 +263,9 @@ public final class ScaleBenchmark {
                 .redirectOutput(cp.workDir().resolve("controller.log").toFile());
         builder.environment().put("ENABLED_CONTROLLERS", "routereflector");
         builder.environment().put("POD_NAMESPACE", "kube-system");
+        if (etcd != null) {
+            builder.environment().putAll(etcd.environment());
+        }
         controller = builder.start();
     }
 
