@@ -614,7 +614,7 @@ final class SessionChecks {
         CalicoNodeStatus object = new CalicoNodeStatus(new V1ObjectMeta().name(name)
                 .labels(Map.of(Names.MANAGED_BY_LABEL, Names.CONTROLLER_NAME)), spec(node));
         KubernetesApiResponse<CalicoNodeStatus> response = Responses.call("creating CalicoNodeStatus " + name,
-                () -> statuses.create(object));
+                () -> statuses.writes().create(object));
         metrics.write("caliconodestatus", "create", response.isSuccess());
         if (response.isSuccess()) {
             log.info("created CalicoNodeStatus {} reason=route-reflector node={} (calico-node reports its BGP sessions "
@@ -629,7 +629,7 @@ final class SessionChecks {
         String body = "{\"spec\":{\"node\":\"" + node + "\",\"classes\":[\"" + CalicoNodeStatus.CLASS_BGP
                 + "\"],\"updatePeriodSeconds\":" + UPDATE_PERIOD_SECONDS + "}}";
         KubernetesApiResponse<CalicoNodeStatus> response = Responses.call("patching CalicoNodeStatus " + name,
-                () -> statuses.mergePatch(name, body));
+                () -> statuses.writes().mergePatch(name, body));
         metrics.write("caliconodestatus", "patch", response.isSuccess());
         if (response.isSuccess()) {
             log.warn("CalicoNodeStatus {} was changed by someone else; restored its spec reason=managed-object", name);
@@ -641,7 +641,7 @@ final class SessionChecks {
 
     private int delete(String name, String why) throws ApiUnavailableException {
         KubernetesApiResponse<CalicoNodeStatus> response = Responses.call("deleting CalicoNodeStatus " + name,
-                () -> statuses.delete(name));
+                () -> statuses.writes().delete(name));
         metrics.write("caliconodestatus", "delete", response.isSuccess());
         if (response.isSuccess()) {
             log.info("deleted CalicoNodeStatus {} reason=\"{}\"", name, why);

@@ -77,22 +77,7 @@ final class EtcdNodeStatuses implements NodeStatusStore {
     }
 
     @Override
-    public KubernetesApiResponse<CalicoNodeStatus> get(String name) {
-        return statuses.get(name);
-    }
-
-    @Override
-    public KubernetesApiResponse<CalicoNodeStatus> create(CalicoNodeStatus object) {
-        return statuses.create(object);
-    }
-
-    @Override
-    public KubernetesApiResponse<CalicoNodeStatus> mergePatch(String name, String patch) {
-        return statuses.mergePatch(name, patch);
-    }
-
-    @Override
-    public KubernetesApiResponse<CalicoNodeStatus> delete(String name) {
-        return statuses.delete(name);
+    public CalicoStore<CalicoNodeStatus> writes() {
+        return statuses;
     }
 }

@@ -68,22 +68,7 @@ final class KddNodeStatuses implements NodeStatusStore {
     }
 
     @Override
-    public KubernetesApiResponse<CalicoNodeStatus> get(String name) {
-        return writes.get(name);
-    }
-
-    @Override
-    public KubernetesApiResponse<CalicoNodeStatus> create(CalicoNodeStatus object) {
-        return writes.create(object);
-    }
-
-    @Override
-    public KubernetesApiResponse<CalicoNodeStatus> mergePatch(String name, String patch) {
-        return writes.mergePatch(name, patch);
-    }
-
-    @Override
-    public KubernetesApiResponse<CalicoNodeStatus> delete(String name) {
-        return writes.delete(name);
+    public CalicoStore<CalicoNodeStatus> writes() {
+        return writes;
     }
 }

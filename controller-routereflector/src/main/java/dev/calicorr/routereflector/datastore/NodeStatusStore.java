@@ -11,7 +11,7 @@ import io.kubernetes.client.util.generic.KubernetesApiResponse;
  * where the datastore keeps them: CRs of the Kubernetes API (KDD), or libcalico-go's keys in etcd,
  * where calico-node's status reporter writes them in etcdv3 mode.
  */
-public interface NodeStatusStore extends CalicoStore<CalicoNodeStatus> {
+public interface NodeStatusStore {
 
     /**
      * Reads at most one, to tell whether they can be had here: success, 404 (KDD: the CRD is not
@@ -36,4 +36,7 @@ public interface NodeStatusStore extends CalicoStore<CalicoNodeStatus> {
 
     /** The cache holds a first full list. */
     boolean hasSynced();
+
+    /** Reads and writes of single statuses, where they are kept. */
+    CalicoStore<CalicoNodeStatus> writes();
 }
