@@ -289,12 +289,7 @@ public final class EtcdConfigurationStore implements ConfigurationStore {
             current.setStatus(status);
             return true;
         }
-        String json = EtcdValues.GSON.toJson(runningConfig);
-        Map<String, String> annotations = current.getMetadata().getAnnotations();
-        if (annotations != null && json.equals(annotations.get(RUNNING_CONFIG_ANNOTATION))) {
-            return false;
-        }
-        return annotate("annotating running config", RUNNING_CONFIG_ANNOTATION, json);
+        return annotateRunningConfig(current, EtcdValues.GSON.toJson(runningConfig));
     }
 
     @Override

@@ -122,6 +122,21 @@ public interface ConfigurationStore extends AutoCloseable {
     boolean reportRunningConfig(KubeControllersConfiguration current, Map<String, Object> runningConfig,
             Map<String, String> environmentVars) throws ApiUnavailableException;
 
+    /**
+     * The non-standalone half of {@link #reportRunningConfig}: {@code json} in
+     * {@value #RUNNING_CONFIG_ANNOTATION}, unless {@code current} already carries it.
+     *
+     * @return whether a write was made
+     */
+    default boolean annotateRunningConfig(KubeControllersConfiguration current, String json)
+            throws ApiUnavailableException {
+        Map<String, String> annotations = current.getMetadata().getAnnotations();
+        if (annotations != null && json.equals(annotations.get(RUNNING_CONFIG_ANNOTATION))) {
+            return false;
+        }
+        return annotate("annotating running config", RUNNING_CONFIG_ANNOTATION, json);
+    }
+
     @Override
     void close();
 }

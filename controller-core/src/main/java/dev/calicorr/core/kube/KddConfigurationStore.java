@@ -215,12 +215,7 @@ public final class KddConfigurationStore implements ConfigurationStore {
         if (standalone) {
             return writeStatus(current, runningConfig, environmentVars);
         }
-        String json = gson.toJson(runningConfig);
-        Map<String, String> annotations = current.getMetadata().getAnnotations();
-        if (annotations != null && json.equals(annotations.get(RUNNING_CONFIG_ANNOTATION))) {
-            return false;
-        }
-        return annotate("annotating running config", RUNNING_CONFIG_ANNOTATION, json);
+        return annotateRunningConfig(current, gson.toJson(runningConfig));
     }
 
     @Override
