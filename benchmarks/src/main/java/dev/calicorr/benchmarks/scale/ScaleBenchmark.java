@@ -121,13 +121,7 @@ public final class ScaleBenchmark {
         record("creating the Node objects (8 threads, not the controller)", Duration.between(creating, Instant.now()));
         record("one Node object as served (JSON, managedFields included)", realistic.jsonBytes("node-000") / 1024 + " KiB");
 
-        Mark mark = mark();
-        Instant started = Instant.now();
-        startController(jar);
-        record("time to first sync (process start to /readyz 200: informer caches synced)", awaitReady(started));
-        Converged first = awaitConvergence(mark, started);
-        record("first convergence (process start to last write)", first.time());
-        record("writes to converge from nothing (nodes + BGPPeers, audit log)", first.topologyWrites());
+        Converged first = startAndConverge(jar, "nodes + BGPPeers, audit log");
         record("all writes in that time (incl. Lease renewals, Events, config annotation)", first.allWrites());
         ClusterSnapshot snapshot = LiveCluster.read(cp.adminClient());
         record("route reflectors", reflectors(snapshot).size());
@@ -153,6 +147,18 @@ public final class ScaleBenchmark {
         recordProcess("after the events");
     }
 
+    /** Starts the controller and records its first sync and first convergence; {@code counted}: which writes. */
+    private Converged startAndConverge(Path jar, String counted) throws Exception {
+        Mark mark = mark();
+        Instant started = Instant.now();
+        startController(jar);
+        record("time to first sync (process start to /readyz 200: informer caches synced)", awaitReady(started));
+        Converged first = awaitConvergence(mark, started);
+        record("first convergence (process start to last write)", first.time());
+        record("writes to converge from nothing (" + counted + ")", first.topologyWrites());
+        return first;
+    }
+
     /** First convergence and the node events with Calico on etcd. */
     private void runOnEtcd(Path jar) throws Exception {
         Map<String, Object> spec = new LinkedHashMap<>();
@@ -168,14 +174,7 @@ public final class ScaleBenchmark {
         record("creating the Node objects and their Calico Nodes in etcd (not the controller)",
                 Duration.between(creating, Instant.now()));
 
-        Mark mark = mark();
-        Instant started = Instant.now();
-        startController(jar);
-        record("time to first sync (process start to /readyz 200)", awaitReady(started));
-        Converged first = awaitConvergence(mark, started);
-        record("first convergence (process start to last write)", first.time());
-        record("writes to converge from nothing (Calico Nodes + BGPPeers in etcd, Kubernetes Nodes)",
-                first.topologyWrites());
+        startAndConverge(jar, "Calico Nodes + BGPPeers in etcd, Kubernetes Nodes");
         record("route reflectors", etcd.nodes(true).size());
         recordProcess("after first convergence");
 
