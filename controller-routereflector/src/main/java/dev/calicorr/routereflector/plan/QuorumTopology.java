@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 
 /**
  * The {@code quorum} topology: target RRs in quorums of three that share a cluster ID (the quorum's
@@ -137,13 +138,14 @@ final class QuorumTopology implements Topology {
         orphans.sort(Comparator.comparingInt((String g) -> -carried.get(g)[0]).thenComparing(g -> g));
         List<String> hosts = new ArrayList<>(quorums.keySet());
         Map<String, List<Integer>> repointed = new LinkedHashMap<>();
+        ToIntFunction<String> liveIn = group -> live.containsKey(group) ? live.get(group)[0] : 0;
         for (String orphan : orphans) {
             List<Integer> before = serving.get(orphan);
-            int liveHere = live.getOrDefault(orphan, new int[1])[0];
+            int liveHere = liveIn.applyAsInt(orphan);
             hosts.stream()
-                    .filter(q -> live.getOrDefault(q, new int[1])[0] + liveHere <= cap)
+                    .filter(q -> liveIn.applyAsInt(q) + liveHere <= cap)
                     .min(Comparator.comparingLong((String q) -> -quorums.get(q).stream().filter(before::contains).count())
-                            .thenComparingInt(q -> live.getOrDefault(q, new int[1])[0]))
+                            .thenComparingInt(liveIn))
                     .ifPresent(host -> {
                         hosts.remove(host);
                         repointed.put(orphan, quorums.get(host));
