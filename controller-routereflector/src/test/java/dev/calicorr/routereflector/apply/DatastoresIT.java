@@ -6,61 +6,42 @@ import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
 import static dev.calicorr.routereflector.apply.LiveChecks.await;
 import static dev.calicorr.routereflector.apply.LiveChecks.awaitTwoMoreReconciles;
 import static dev.calicorr.routereflector.apply.LiveChecks.config;
-import static dev.calicorr.routereflector.apply.LiveChecks.configs;
 import static dev.calicorr.routereflector.apply.LiveChecks.counter;
 import static dev.calicorr.routereflector.apply.LiveChecks.events;
 import static dev.calicorr.routereflector.apply.LiveChecks.gauge;
 import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
-import static dev.calicorr.routereflector.apply.LiveChecks.peers;
 import static dev.calicorr.routereflector.apply.LiveChecks.reconciles;
 import static dev.calicorr.routereflector.apply.LiveChecks.reflectorNames;
 import static dev.calicorr.routereflector.apply.LiveChecks.statuses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
 import dev.calicorr.core.etcd.EtcdConfigurationStore;
-import dev.calicorr.core.etcd.EtcdKeys;
-import dev.calicorr.core.etcd.EtcdValues;
 import dev.calicorr.core.kube.ConfigurationStore;
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
 import dev.calicorr.routereflector.datastore.CalicoEtcd;
 import dev.calicorr.routereflector.kube.CalicoNodeStatus;
-import dev.calicorr.routereflector.kube.NodeFactsReader;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
 import dev.calicorr.routereflector.model.Names;
 import dev.calicorr.routereflector.model.NodeFacts;
-import dev.calicorr.routereflector.model.PeerFacts;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.sim.Bgp;
 import dev.calicorr.testsupport.ControlPlane;
-import dev.calicorr.testsupport.ProcessResult;
 import dev.calicorr.testsupport.RealControlPlane;
 import dev.calicorr.testsupport.SimulatedNodes;
 import dev.calicorr.testsupport.bgp.CalicoParts;
 import dev.calicorr.testsupport.bgp.UpstreamKubeControllers;
-import io.kubernetes.client.custom.V1Patch;
-import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.openapi.models.V1Node;
-import io.kubernetes.client.util.PatchUtils;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,67 +62,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 @RealControlPlane
 class DatastoresIT {
     private static final Duration LEASE = Duration.ofSeconds(4);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final String OURS = Names.CONTROLLER_NAME + "/";
     private Host host;
     private Calico calico;
     private UpstreamKubeControllers upstream;
 
     enum Kind { KUBERNETES, ETCDV3 }
-
-    /** A CalicoNodeStatus of ours: its {@code spec.node}, and whether calico-node has reported in it. */
-    private record OurStatus(String node, boolean reported) {
-    }
-
-    /** Where Calico's resources are: how the test registers nodes, makes a user's peer, and reads back. */
-    private interface Calico extends AutoCloseable {
-        Map<String, String> environment();
-
-        /** Creates {@code KubeControllersConfiguration/default} with this section where the datastore keeps it. */
-        void createConfiguration(Map<String, Object> section) throws Exception;
-
-        /** An operator's edit of our section: a JSON merge patch of it. */
-        void editSection(String json) throws Exception;
-
-        /** {@code default} as stored now, or a missing node when there is none. */
-        JsonNode configuration() throws Exception;
-
-        /**
-         * {@code default} as Calico's own client reads it ({@code calicoctl get -o yaml}, which fails
-         * on what it cannot decode), written back by it with another {@code logSeverityScreen}
-         * ({@code calicoctl replace}): Calico's types have no field for our section, so it is dropped.
-         *
-         * @return what calicoctl read
-         */
-        JsonNode rewriteConfigurationWithCalicoctl(String logSeverityScreen) throws Exception;
-
-        /** What calico-node does when it starts on a node. */
-        void register(List<String> nodes) throws Exception;
-
-        /** A BGPPeer an operator made: peerIP 198.18.9.9, AS 64512. */
-        void createUserPeer() throws Exception;
-
-        JsonNode userPeer() throws Exception;
-
-        /** The nodes and our BGPPeers as calico-node sees them. */
-        ClusterSnapshot observed(ControlPlane cp) throws Exception;
-
-        /** Our CalicoNodeStatuses (managed-by label) where the datastore keeps them, by name. */
-        Map<String, OurStatus> ourStatuses() throws Exception;
-
-        /** What calico-node's status reporter writes: every session of the status's node Established. */
-        void reportEstablished(String status, List<String> peerIps) throws Exception;
-
-        /** A value that moves with every write of the controller to nodes and BGPPeers (and with nothing else). */
-        Object writes(ControlPlane cp) throws Exception;
-
-        /** Checks that ours is where this datastore keeps it, and nowhere else. */
-        void checkWhereOursIs(ControlPlane cp, ClusterSnapshot snapshot) throws Exception;
-
-        @Override
-        void close();
-    }
 
     @AfterEach
     void stop() {
@@ -282,10 +207,10 @@ class DatastoresIT {
         // calico-node on each route reflector: a session with each of the 11 other nodes, all up
         List<String> nodes = kubernetes.list().stream().map(node -> node.getMetadata().getName()).sorted().toList();
         Runnable calicoNode = () -> unchecked(() -> {
-            for (Map.Entry<String, OurStatus> status : calico.ourStatuses().entrySet()) {
+            for (Map.Entry<String, Calico.OurStatus> status : calico.ourStatuses().entrySet()) {
                 if (!status.getValue().reported()) {
                     calico.reportEstablished(status.getKey(), nodes.stream()
-                            .filter(node -> !node.equals(status.getValue().node())).map(DatastoresIT::address).toList());
+                            .filter(node -> !node.equals(status.getValue().node())).map(Calico::address).toList());
                 }
             }
             return null;
@@ -309,22 +234,8 @@ class DatastoresIT {
                 nodesOf(unchecked(calico::ourStatuses)).equals(after));
     }
 
-    private static Set<String> nodesOf(Map<String, OurStatus> statuses) {
-        return statuses.values().stream().map(OurStatus::node).collect(Collectors.toSet());
-    }
-
-    /** The BGP address calico-node gives the i-th node of {@link #cluster} (node-000 is 198.18.0.1). */
-    private static String address(String node) {
-        return "198.18.0." + (Integer.parseInt(node.substring(node.lastIndexOf('-') + 1)) + 1);
-    }
-
-    /** calico-node's report: every session Established, as its status reporter writes {@code status}. */
-    private static Map<String, Object> established(List<String> peerIps) {
-        List<Map<String, Object>> peers = peerIps.stream().map(ip -> Map.<String, Object>of("peerIP", ip,
-                "type", "NodePeer", "state", "Established", "since", "10:00:00")).toList();
-        return Map.of("lastUpdated", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
-                "bgp", Map.of("numberEstablishedV4", peers.size(), "numberNotEstablishedV4", 0,
-                        "numberEstablishedV6", 0, "numberNotEstablishedV6", 0, "peersV4", peers));
+    private static Set<String> nodesOf(Map<String, Calico.OurStatus> statuses) {
+        return statuses.values().stream().map(Calico.OurStatus::node).collect(Collectors.toSet());
     }
 
     /**
@@ -336,7 +247,7 @@ class DatastoresIT {
     void inEtcdAMissingDefaultIsWaitedForAndAValueThatIsNoConfigurationIsLeftAsItIs(ControlPlane cp)
             throws Exception {
         cluster(Kind.ETCDV3, cp);
-        CalicoEtcd etcd = ((Etcd) calico).etcd();
+        CalicoEtcd etcd = ((EtcdCalico) calico).etcd();
         startController(cp);
         awaitTopology(cp, Map.of(), 3); // no `default` yet: the defaults
 
@@ -377,7 +288,7 @@ class DatastoresIT {
     void inEtcdBesideUpstreamOurSectionSurvivesItsStatusWritesAndNeitherSideLoops(ControlPlane cp, TestInfo test)
             throws Exception {
         cluster(Kind.ETCDV3, cp);
-        CalicoEtcd etcd = ((Etcd) calico).etcd();
+        CalicoEtcd etcd = ((EtcdCalico) calico).etcd();
         Map<String, Object> section = Map.of("min", 4, "removalDelay", "1s");
         calico.createConfiguration(section);
         startController(cp);
@@ -440,7 +351,7 @@ class DatastoresIT {
         await("status.runningConfig in etcd", () -> unchecked(calico::configuration).path("status")
                 .path("runningConfig").path("controllers").has("routereflector"));
 
-        JsonNode read = ((Etcd) calico).etcd().get("kubecontrollersconfigurations").get(0);
+        JsonNode read = ((EtcdCalico) calico).etcd().get("kubecontrollersconfigurations").get(0);
         assertThat(read.path("metadata").path("uid").asText()).isNotEmpty();
         assertThat(read.path("spec").path("controllers").path("node").path("reconcilerPeriod").asText())
                 .as("decoded into Calico's types").isEqualTo("5m0s");
@@ -455,7 +366,7 @@ class DatastoresIT {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> spec(Calico calico) {
-        return unchecked(() -> JSON.convertValue(calico.configuration().path("spec"), Map.class));
+        return unchecked(() -> Calico.JSON.convertValue(calico.configuration().path("spec"), Map.class));
     }
 
     /** Our running-config annotation on {@code default} as stored, or "". */
@@ -473,33 +384,9 @@ class DatastoresIT {
         }
     }
 
-    /** calicoctl's get of {@code default}, then its replace with this log level. */
-    private static JsonNode rewriteWithCalicoctl(Path calicoctl, Path dir, Map<String, String> env,
-            String logSeverityScreen) throws Exception {
-        CalicoEtcd.Result replaced = null;
-        for (int attempt = 0; attempt < 5; attempt++) { // as an operator does after "update conflict": again
-            CalicoEtcd.Result got = CalicoEtcd.calicoctl(calicoctl, dir, env, Duration.ofSeconds(30), "get",
-                    "kubecontrollersconfigurations", "default", "-o", "yaml");
-            assertThat(got.ok()).as(got.output()).isTrue();
-            JsonNode read = YAML.readTree(got.output());
-            ((ObjectNode) read.get("spec")).put("logSeverityScreen", logSeverityScreen);
-            Path file = Files.createTempFile(dir, "kcc", ".yaml");
-            Files.writeString(file, YAML.writeValueAsString(read));
-            replaced = CalicoEtcd.calicoctl(calicoctl, dir, env, Duration.ofSeconds(30), "replace", "-f",
-                    file.toString());
-            if (replaced.ok()) {
-                return read;
-            }
-            if (!replaced.output().contains("conflict")) {
-                break;
-            }
-        }
-        throw new AssertionError("calicoctl replace failed: " + replaced.output());
-    }
-
     /** 12 Kubernetes Nodes in 3 zones, registered with Calico as calico-node would register them. */
     private SimulatedNodes cluster(Kind kind, ControlPlane cp) throws Exception {
-        calico = kind == Kind.KUBERNETES ? new Kdd(cp) : new Etcd(CalicoEtcd.start(cp));
+        calico = kind == Kind.KUBERNETES ? new KddCalico(cp) : new EtcdCalico(CalicoEtcd.start(cp));
         SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
         calico.register(kubernetes.createMany("node", 0, 12, ZONES));
         return kubernetes;
@@ -538,270 +425,4 @@ class DatastoresIT {
         throw new AssertionError("no convergence to " + reflectors + " RRs within " + TIMEOUT + ": " + last);
     }
 
-    private static Path yaml(ControlPlane cp, String text) throws Exception {
-        Path file = Files.createTempFile(cp.workDir(), "calico", ".yaml");
-        Files.writeString(file, text);
-        return file;
-    }
-
-    /** KDD: the Kubernetes Node is the Calico Node; BGPPeers and {@code default} are CRs. */
-    private record Kdd(ControlPlane cp) implements Calico {
-        @Override
-        public Map<String, String> environment() {
-            return Map.of("DATASTORE_TYPE", "kubernetes");
-        }
-
-        @Override
-        public void createConfiguration(Map<String, Object> section) {
-            LiveChecks.createConfiguration(cp, section);
-        }
-
-        @Override
-        public void editSection(String json) {
-            LiveChecks.editSection(cp, json);
-        }
-
-        @Override
-        public JsonNode configuration() throws Exception {
-            var got = configs(cp).get("default");
-            return got.isSuccess() ? JSON.readTree(cp.adminClient().getJSON().serialize(got.getObject()))
-                    : JSON.missingNode();
-        }
-
-        @Override
-        public JsonNode rewriteConfigurationWithCalicoctl(String logSeverityScreen) throws Exception {
-            return rewriteWithCalicoctl(CalicoParts.build(cp.repo()).bin("calicoctl"), cp.workDir(),
-                    Map.of("DATASTORE_TYPE", "kubernetes", "KUBECONFIG", cp.adminKubeconfig().toString()),
-                    logSeverityScreen);
-        }
-
-        /** calico-node's BGP address annotation (as it writes at start in KDD). */
-        @Override
-        public void register(List<String> nodes) {
-            SimulatedNodes kubernetes = new SimulatedNodes(cp.adminClient());
-            nodes.forEach(node -> kubernetes.annotate(node, Names.IPV4_ADDRESS_ANNOTATION, address(node) + "/32"));
-        }
-
-        @Override
-        public Map<String, OurStatus> ourStatuses() {
-            Map<String, OurStatus> ours = new java.util.TreeMap<>();
-            for (CalicoNodeStatus status : statuses(cp).list().getObject().getItems()) {
-                if (SessionChecks.isOwned(status)) {
-                    ours.put(status.getMetadata().getName(), new OurStatus(status.getSpec().getNode(),
-                            status.getStatus() != null && status.getStatus().getLastUpdated() != null));
-                }
-            }
-            return ours;
-        }
-
-        @Override
-        public void reportEstablished(String status, List<String> peerIps) throws Exception {
-            V1Patch patch = new V1Patch(JSON.writeValueAsString(Map.of("status", established(peerIps))));
-            PatchUtils.patch(Object.class, () -> new CustomObjectsApi(cp.adminClient()).patchClusterCustomObjectStatus(
-                    "crd.projectcalico.org", "v1", CalicoNodeStatus.PLURAL, status, patch).buildCall(null),
-                    V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, cp.adminClient());
-        }
-
-        @Override
-        public void createUserPeer() throws Exception {
-            ProcessResult applied = cp.kubectl("apply", "-f", yaml(cp, "apiVersion: crd.projectcalico.org/v1\n"
-                    + "kind: BGPPeer\nmetadata:\n  name: user-peer\nspec:\n  peerIP: 198.18.9.9\n  asNumber: 64512\n")
-                    .toString());
-            assertThat(applied.ok()).as(applied.stderr()).isTrue();
-        }
-
-        @Override
-        public JsonNode userPeer() throws Exception {
-            ProcessResult got = cp.kubectl("get", "bgppeers.crd.projectcalico.org", "user-peer", "-o", "json");
-            assertThat(got.ok()).as(got.stderr()).isTrue();
-            return JSON.readTree(got.stdout());
-        }
-
-        @Override
-        public ClusterSnapshot observed(ControlPlane cp) {
-            return LiveChecks.observed(cp);
-        }
-
-        @Override
-        public Object writes(ControlPlane cp) {
-            return cp.controllerWrites().stream().filter(w -> Set.of("nodes", "bgppeers").contains(w.resource())).count();
-        }
-
-        /** Read from the Kubernetes Nodes and BGPPeer CRs: that is where the snapshot came from. */
-        @Override
-        public void checkWhereOursIs(ControlPlane cp, ClusterSnapshot snapshot) {
-            assertThat(peers(cp).list().getObject().getItems()).hasSize(snapshot.ownedPeers().size() + 1);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    /**
-     * etcdv3: Calico Nodes and BGPPeers in Calico's etcd, created and read back with calicoctl;
-     * {@code default} under its key, put there as with etcdctl.
-     */
-    private record Etcd(CalicoEtcd etcd) implements Calico {
-        @Override
-        public Map<String, String> environment() {
-            return etcd.environment();
-        }
-
-        @Override
-        public void createConfiguration(Map<String, Object> section) throws Exception {
-            Map<String, Object> value = new LinkedHashMap<>();
-            value.put("kind", "KubeControllersConfiguration");
-            value.put("apiVersion", "projectcalico.org/v3");
-            // as libcalico-go stores it (calico-kube-controllers creates it): Calico's client updates only such a value
-            value.put("metadata", Map.of("name", "default", "uid", java.util.UUID.randomUUID().toString(),
-                    "creationTimestamp", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()));
-            value.put("spec", LiveChecks.configurationSpec(section));
-            etcd.put(EtcdConfigurationStore.KEY, JSON.writeValueAsString(value));
-        }
-
-        /** Read, changed and put back, as with etcdctl get and put. */
-        @Override
-        public void editSection(String json) throws Exception {
-            JsonElement stored = JsonParser.parseString(etcd.value(EtcdConfigurationStore.KEY).orElseThrow());
-            JsonElement patch = JsonParser.parseString("{\"spec\":{\"controllers\":{\"routereflector\":" + json + "}}}");
-            etcd.put(EtcdConfigurationStore.KEY, EtcdValues.mergePatch(stored, patch).toString());
-        }
-
-        @Override
-        public JsonNode configuration() throws Exception {
-            var value = etcd.value(EtcdConfigurationStore.KEY);
-            return value.isPresent() ? JSON.readTree(value.get()) : JSON.missingNode();
-        }
-
-        @Override
-        public JsonNode rewriteConfigurationWithCalicoctl(String logSeverityScreen) throws Exception {
-            return rewriteWithCalicoctl(etcd.calicoctlBinary(), etcd.workDir(), etcd.environment(), logSeverityScreen);
-        }
-
-        @Override
-        public void register(List<String> nodes) throws Exception {
-            // client certificate authentication is on: without ours, Calico's own client is refused
-            assertThat(etcd.calicoctl(etcd.environmentWithoutClientCertificate(), Duration.ofSeconds(3), "get",
-                    "nodes").ok()).isFalse();
-            assertThat(etcd.log()).contains("client didn't provide a certificate");
-            StringBuilder yaml = new StringBuilder();
-            for (int i = 0; i < nodes.size(); i++) {
-                // a Calico Node with its BGP address, no labels of ours
-                yaml.append("---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: ").append(nodes.get(i))
-                        .append("\n  labels:\n    kubernetes.io/hostname: ").append(nodes.get(i))
-                        .append("\nspec:\n  bgp:\n    ipv4Address: ").append(address(nodes.get(i))).append("/32\n");
-            }
-            etcd.apply(yaml.toString());
-        }
-
-        @Override
-        public void createUserPeer() throws Exception {
-            etcd.apply("apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: user-peer\n"
-                    + "spec:\n  peerIP: 198.18.9.9\n  asNumber: 64512\n");
-        }
-
-        @Override
-        public JsonNode userPeer() throws Exception {
-            return byName(etcd.get("bgppeers")).get("user-peer");
-        }
-
-        /**
-         * Kubernetes Nodes with the labels and cluster ID calicoctl shows on their Calico Nodes (ours
-         * from there, the rest from Kubernetes), and the BGPPeers calicoctl shows that we manage.
-         */
-        @Override
-        public ClusterSnapshot observed(ControlPlane cp) throws Exception {
-            Map<String, JsonNode> stored = byName(etcd.get("nodes"));
-            List<NodeFacts> nodes = new ArrayList<>();
-            for (V1Node node : new SimulatedNodes(cp.adminClient()).list()) {
-                NodeFacts facts = NodeFactsReader.read(node);
-                JsonNode calicoNode = stored.get(facts.name());
-                Map<String, String> labels = new HashMap<>(facts.labels());
-                calicoNode.path("metadata").path("labels").fields()
-                        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-                // ours and Calico's from the Calico Node; others' (an autoscaler's) from the Kubernetes Node
-                Map<String, String> annotations = new HashMap<>();
-                facts.annotations().forEach((key, value) -> {
-                    if (!key.startsWith(OURS) && !key.startsWith("projectcalico.org/")) {
-                        annotations.put(key, value);
-                    }
-                });
-                calicoNode.path("metadata").path("annotations").fields().forEachRemaining(e -> {
-                    if (e.getKey().startsWith(OURS)) {
-                        annotations.put(e.getKey(), e.getValue().asText());
-                    }
-                });
-                JsonNode clusterId = calicoNode.path("spec").path("bgp").path("routeReflectorClusterID");
-                if (!clusterId.isMissingNode()) {
-                    annotations.put(Names.CLUSTER_ID_ANNOTATION, clusterId.asText());
-                }
-                nodes.add(new NodeFacts(facts.name(), labels, annotations, facts.ready(), facts.unschedulable(),
-                        facts.taints(), facts.created()));
-            }
-            List<PeerFacts> owned = new ArrayList<>();
-            for (JsonNode peer : etcd.get("bgppeers")) {
-                if (Names.CONTROLLER_NAME.equals(peer.path("metadata").path("labels").path(Names.MANAGED_BY_LABEL)
-                        .asText())) {
-                    owned.add(new PeerFacts(peer.path("metadata").path("name").asText(),
-                            peer.path("spec").path("nodeSelector").asText(""),
-                            peer.path("spec").path("peerSelector").asText("")));
-                }
-            }
-            return new ClusterSnapshot(nodes, owned);
-        }
-
-        @Override
-        public Map<String, OurStatus> ourStatuses() throws Exception {
-            Map<String, OurStatus> ours = new java.util.TreeMap<>();
-            for (String value : etcd.values(EtcdKeys.prefix(CalicoNodeStatus.PLURAL))) {
-                JsonNode status = JSON.readTree(value);
-                if (Names.CONTROLLER_NAME.equals(status.path("metadata").path("labels").path(Names.MANAGED_BY_LABEL)
-                        .asText())) {
-                    ours.put(status.path("metadata").path("name").asText(), new OurStatus(
-                            status.path("spec").path("node").asText(), status.path("status").has("lastUpdated")));
-                }
-            }
-            return ours;
-        }
-
-        /** As libcalico-go's update from the status reporter: the whole value, with its status. */
-        @Override
-        public void reportEstablished(String status, List<String> peerIps) throws Exception {
-            String key = EtcdKeys.key(CalicoNodeStatus.PLURAL, status);
-            ObjectNode value = (ObjectNode) JSON.readTree(etcd.value(key).orElseThrow());
-            value.set("status", JSON.valueToTree(established(peerIps)));
-            etcd.put(key, JSON.writeValueAsString(value));
-        }
-
-        /** Every Calico Node and BGPPeer key with its mod revision. */
-        @Override
-        public Object writes(ControlPlane cp) throws Exception {
-            return List.of(etcd.keyRevisions(EtcdKeys.prefix(EtcdKeys.NODES)), etcd.keyRevisions(EtcdKeys.prefix("bgppeers")));
-        }
-
-        /** In etcd, and nothing of ours in the Kubernetes datastore: no labels on its Nodes, no BGPPeer CRs. */
-        @Override
-        public void checkWhereOursIs(ControlPlane cp, ClusterSnapshot snapshot) throws Exception {
-            Map<String, JsonNode> stored = byName(etcd.get("nodes"));
-            for (NodeFacts node : snapshot.nodes()) {
-                // what calico-node registered is kept
-                assertThat(stored.get(node.name()).path("spec").path("bgp").path("ipv4Address").asText())
-                        .startsWith("198.18.0.");
-            }
-            assertThat(new SimulatedNodes(cp.adminClient()).list()).allSatisfy(node -> assertThat(node.getMetadata()
-                    .getLabels().keySet()).noneMatch(key -> key.equals(RR) || key.startsWith(Names.CONTROLLER_NAME + "/")));
-            assertThat(peers(cp).list().getObject().getItems()).isEmpty();
-        }
-
-        @Override
-        public void close() {
-            etcd.close();
-        }
-    }
-
-    private static Map<String, JsonNode> byName(List<JsonNode> items) {
-        return items.stream().collect(Collectors.toMap(item -> item.path("metadata").path("name").asText(),
-                Function.identity()));
-    }
 }
