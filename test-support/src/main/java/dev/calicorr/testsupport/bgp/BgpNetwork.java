@@ -3,8 +3,6 @@ package dev.calicorr.testsupport.bgp;
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.ControlPlaneException;
 import dev.calicorr.testsupport.SimulatedNodes;
-import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,12 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Real BGP for a test: simulated nodes that each run Calico's confd (KDD mode, against the test
- * apiserver), Debian's BIRD and bird6 in a network namespace of their own, and calico-node's status
- * reporter. Node addresses are 198.18.0.i/16 on one bridge, pod blocks 198.19.i.0/26 (an IPPool and
- * a BlockAffinity per node, so each BIRD exports its block as calico-node's does). Whatever routes
- * BIRD learns came over the BGP sessions that confd configured from the BGPPeers, node annotations
- * and BGPConfiguration in the API.
+ * Real BGP for a test: simulated nodes that each run Calico's confd (against the test apiserver in
+ * KDD mode, or another {@link BgpDatastore}), Debian's BIRD and bird6 in a network namespace of their
+ * own, and calico-node's status reporter. Node addresses are 198.18.0.i/16 on one bridge, pod blocks
+ * 198.19.i.0/26 (an IPPool and a block affinity per node, so each BIRD exports its block as
+ * calico-node's does). Whatever routes BIRD learns came over the BGP sessions that confd configured
+ * from the BGPPeers, node labels and cluster IDs and BGPConfiguration in the datastore.
  *
  * <p>{@link #close()} stops every process it started (by its handle) and deletes every namespace it
  * created, also after a failed test (the JUnit extension closes it).
@@ -44,6 +42,9 @@ public final class BgpNetwork implements AutoCloseable {
 
     private final ControlPlane plane;
     private final CalicoParts parts;
+    private final BgpDatastore datastore;
+    /** confd's and the status reporter's environment */
+    private final Map<String, String> calicoEnv;
     private final Path workDir;
     private final Path socketDir;
     private final Netns netns;
@@ -52,30 +53,41 @@ public final class BgpNetwork implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::stopAll, "bgp-network-stop");
     private int nextIndex = 1;
 
-    private BgpNetwork(ControlPlane plane, CalicoParts parts, Path workDir, Path socketDir, String prefix) {
+    private BgpNetwork(ControlPlane plane, CalicoParts parts, BgpDatastore datastore, Path workDir, Path socketDir,
+            String prefix) {
         this.plane = plane;
         this.parts = parts;
+        this.datastore = datastore;
+        Map<String, String> env = new HashMap<>(datastore.environment());
+        env.put("BGP_LOGSEVERITYSCREEN", "info");
+        this.calicoEnv = Map.copyOf(env);
         this.workDir = workDir;
         this.socketDir = socketDir;
         this.netns = new Netns(prefix);
         this.simulated = new SimulatedNodes(plane.adminClient());
     }
 
-    /**
-     * Installs this Calico version's CRDs (all but KubeControllersConfiguration, whose superset with
-     * our section stays; {@link #close()} puts ours back), the IPPool, and the switch namespace. Work files go under {@code workDir};
-     * BIRD's sockets under a short temporary directory (a socket path has at most 107 bytes).
-     */
+    /** Real BGP on the test apiserver's Kubernetes datastore (KDD). */
     public static BgpNetwork start(ControlPlane plane, CalicoParts parts, Path workDir) {
+        return start(plane, parts, workDir, new KubernetesBgpDatastore(plane, parts));
+    }
+
+    /**
+     * Installs what the datastore needs ({@link #close()} puts it back), the IPPool, and the switch
+     * namespace. Work files go under {@code workDir}; BIRD's sockets under a short temporary directory
+     * (a socket path has at most 107 bytes).
+     */
+    public static BgpNetwork start(ControlPlane plane, CalicoParts parts, Path workDir, BgpDatastore datastore) {
         try {
             Files.createDirectories(workDir);
             Path sockets = Files.createTempDirectory("rrbgp");
             String prefix = "rrbgp" + ProcessHandle.current().pid() + sockets.getFileName().toString().substring(5, 8);
-            BgpNetwork network = new BgpNetwork(plane, parts, workDir.toAbsolutePath(), sockets, prefix);
+            BgpNetwork network = new BgpNetwork(plane, parts, datastore, workDir.toAbsolutePath(), sockets,
+                    prefix);
             Runtime.getRuntime().addShutdownHook(network.shutdownHook);
             try {
-                parts.installCrds(plane, false);
-                network.createPool();
+                datastore.install();
+                datastore.createPool(POOL, POOL_CIDR);
                 network.netns.createSwitch();
                 return network;
             } catch (RuntimeException e) {
@@ -87,16 +99,9 @@ public final class BgpNetwork implements AutoCloseable {
         }
     }
 
-    private void createPool() {
-        createCalicoObject("ippools", Map.of("apiVersion", GROUP + "/v1", "kind", "IPPool",
-                "metadata", Map.of("name", POOL),
-                "spec", Map.of("cidr", POOL_CIDR, "blockSize", 26, "ipipMode", "Never", "vxlanMode", "Never",
-                        "natOutgoing", false, "nodeSelector", "all()")));
-    }
-
     /**
-     * Adds nodes: their Node objects (with the {@code projectcalico.org/IPv4Address} annotation calico-node
-     * would write), block affinities, namespaces, confd; then, once confd has rendered each config,
+     * Adds nodes: their Node objects, their BGP addresses as calico-node registers them, block
+     * affinities, namespaces, confd; then, once confd has rendered each config,
      * BIRD, bird6 and the status reporter. Returns when every process runs (sessions come later).
      */
     public synchronized List<BgpNode> addNodes(List<SimulatedNodes.NodeBuilder> builders) {
@@ -105,12 +110,13 @@ public final class BgpNetwork implements AutoCloseable {
             int index = nextIndex++;
             String name = builder.name();
             BgpNode node = new BgpNode(name, index, netns.nodeNs(index), workDir.resolve(name),
-                    socketDir.resolve(String.valueOf(index)), parts, calicoEnv());
+                    socketDir.resolve(String.valueOf(index)), parts, calicoEnv);
             nodes.put(name, node);
             added.add(node);
             netns.createNode(index, node.ip() + "/16");
-            simulated.create(builder.annotation("projectcalico.org/IPv4Address", node.ip() + "/16"));
-            createAffinity(node);
+            simulated.create(builder);
+            datastore.registerNode(name, node.ip() + "/16");
+            datastore.createAffinity(name, node.block());
             node.writeConfdConfig();
             node.startConfd();
         }
@@ -139,27 +145,25 @@ public final class BgpNetwork implements AutoCloseable {
 
     /** Takes node {@code name}'s pod block away (its affinity deleted): its BIRD stops exporting it. */
     public void withdrawBlock(String name) {
-        deleteCalicoObject("blockaffinities", affinityName(node(name)));
+        datastore.deleteAffinity(name, node(name).block());
     }
 
     /** Gives node {@code name} its pod block back. */
     public void restoreBlock(String name) {
-        createAffinity(node(name));
+        datastore.createAffinity(name, node(name).block());
     }
 
-    private void createAffinity(BgpNode node) {
-        createCalicoObject("blockaffinities", Map.of("apiVersion", GROUP + "/v1", "kind", "BlockAffinity",
-                "metadata", Map.of("name", affinityName(node)),
-                "spec", Map.of("state", "confirmed", "node", node.name(), "cidr", node.block(), "deleted", "false")));
-    }
-
-    /** Removes a node as a deleted machine goes: its processes and namespace, its Node object and block affinity. */
+    /**
+     * Removes a node as a deleted machine goes: its processes and namespace, its Node object, its
+     * block affinity and Calico's data of it.
+     */
     public synchronized void removeNode(String name) {
         BgpNode node = node(name);
         node.stop();
         netns.deleteNode(node.index());
         simulated.delete(name);
-        deleteCalicoObject("blockaffinities", affinityName(node));
+        datastore.deleteAffinity(name, node.block());
+        datastore.deregisterNode(name);
         nodes.remove(name);
     }
 
@@ -269,35 +273,6 @@ public final class BgpNetwork implements AutoCloseable {
         return RouteSampler.start(this, period);
     }
 
-    private Map<String, String> calicoEnv() {
-        return Map.of("DATASTORE_TYPE", "kubernetes", "KUBECONFIG", plane.adminKubeconfig().toString(),
-                "BGP_LOGSEVERITYSCREEN", "info");
-    }
-
-    private static String affinityName(BgpNode node) {
-        // libcalico-go's KDD name for a block affinity: <node>-<cidr with dots and slash as dashes>
-        return node.name() + "-" + node.block().replace('.', '-').replace('/', '-');
-    }
-
-    private void createCalicoObject(String plural, Map<String, Object> body) {
-        try {
-            new CustomObjectsApi(plane.adminClient()).createClusterCustomObject(GROUP, "v1", plural, body).execute();
-        } catch (ApiException e) {
-            throw new ControlPlaneException("creating " + plural + " " + body.get("metadata") + ": " + e.getCode() + " "
-                    + e.getResponseBody(), e);
-        }
-    }
-
-    private void deleteCalicoObject(String plural, String name) {
-        try {
-            new CustomObjectsApi(plane.adminClient()).deleteClusterCustomObject(GROUP, "v1", plural, name).execute();
-        } catch (ApiException e) {
-            if (e.getCode() != 404) {
-                log.warn("deleting {} {}: {} {}", plural, name, e.getCode(), e.getResponseBody());
-            }
-        }
-    }
-
     /** Processes and namespaces only: the API objects go with the control plane's reset. */
     private synchronized void stopAll() {
         nodes.values().parallelStream().forEach(BgpNode::stop);
@@ -307,12 +282,12 @@ public final class BgpNetwork implements AutoCloseable {
     @Override
     public void close() {
         stopAll();
-        deleteCalicoObject("ippools", POOL);
+        datastore.deletePool(POOL);
         for (BgpNode node : nodes.values()) {
-            deleteCalicoObject("blockaffinities", affinityName(node));
+            datastore.deleteAffinity(node.name(), node.block());
         }
         nodes.clear();
-        plane.installCrds(); // our CRDs again, for the tests that run after this one in the JVM
+        datastore.uninstall();
         try (Stream<Path> files = Files.walk(socketDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
