@@ -103,10 +103,7 @@ public final class EtcdKv {
     /** Puts {@code json} only while the key does not exist; 409 when it does. */
     public <T extends KubernetesType> KubernetesApiResponse<T> create(String key, JsonObject json, Decoder<T> decoder) {
         try {
-            TxnResponse txn = await(client.getKVClient().txn()
-                    .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
-                    .Then(Op.put(bytes(key), bytes(json.toString()), PutOption.DEFAULT))
-                    .commit(), "creating " + key);
+            TxnResponse txn = putIfAbsent(key, json);
             if (!txn.isSucceeded()) {
                 return failure(409, "AlreadyExists", key + " exists");
             }
@@ -114,6 +111,52 @@ public final class EtcdKv {
         } catch (CallFailedException e) {
             return failed(e);
         }
+    }
+
+    /**
+     * {@link #create} of a value that carries its own mod revision as its
+     * {@code metadata.resourceVersion}, for a reader that updates the value as it was stored: in etcd,
+     * libcalico-go's watch gives a value without the revision (its client adds it on reads), and
+     * calico-node's status reporter updates that value, which its client refuses without one; nor
+     * does the reporter take a later value of the same spec. So the first write must carry it: the
+     * revision after the latest one etcd answered with, which holds only while nothing else writes to
+     * etcd in between. When something did, the key is deleted again (a reader keeps no stale value).
+     *
+     * @return as {@link #create}; 409 and {@link Created#raced()} when another write came between
+     */
+    public <T extends KubernetesType> Created<T> createWithOwnRevision(String key, JsonObject json, Decoder<T> decoder) {
+        try {
+            long latest = await(client.getKVClient().get(bytes(key), GetOption.builder().withCountOnly(true).build()),
+                    "reading the revision for " + key).getHeader().getRevision();
+            JsonObject stamped = json.deepCopy();
+            stamped.getAsJsonObject("metadata").addProperty("resourceVersion", Long.toString(latest + 1));
+            TxnResponse created = putIfAbsent(key, stamped);
+            if (!created.isSucceeded()) {
+                return new Created<>(failure(409, "AlreadyExists", key + " exists"), false);
+            }
+            long modRevision = created.getHeader().getRevision();
+            if (modRevision == latest + 1) {
+                return new Created<>(new KubernetesApiResponse<>(decoder.decode(stamped, modRevision)), false);
+            }
+            await(client.getKVClient().txn()
+                    .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
+                    .Then(Op.delete(bytes(key), DeleteOption.DEFAULT))
+                    .commit(), "deleting " + key + " again");
+            return new Created<>(failure(409, "Conflict", key + ": another write to etcd came before it"), true);
+        } catch (CallFailedException e) {
+            return new Created<>(failed(e), false);
+        }
+    }
+
+    /** A create's answer, and whether it was taken back because another write came between (its value named a revision it did not get). */
+    public record Created<T extends KubernetesType>(KubernetesApiResponse<T> response, boolean raced) {
+    }
+
+    private TxnResponse putIfAbsent(String key, JsonObject json) throws CallFailedException {
+        return await(client.getKVClient().txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
+                .Then(Op.put(bytes(key), bytes(json.toString()), PutOption.DEFAULT))
+                .commit(), "creating " + key);
     }
 
     /**

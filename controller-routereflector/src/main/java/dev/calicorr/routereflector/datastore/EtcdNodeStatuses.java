@@ -8,15 +8,27 @@ import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.informer.cache.Indexer;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** CalicoNodeStatuses under libcalico-go's keys in etcd, watched from a listed revision once asked for. */
+/**
+ * CalicoNodeStatuses under libcalico-go's keys in etcd, watched from a listed revision once asked for.
+ * Ours are created carrying their own revision: calico-node's status reporter updates the value its
+ * watch gave it, and in etcd that value has no revision unless it carries one
+ * ({@link EtcdKv#createWithOwnRevision}); without it the reporter's every update is refused.
+ */
 final class EtcdNodeStatuses implements NodeStatusStore {
+    private static final Logger log = LoggerFactory.getLogger(EtcdNodeStatuses.class);
+    private static final int RACE_ATTEMPTS = 3;
+    private static final Duration RACE_PAUSE = Duration.ofSeconds(1);
     private final Client client;
     private final EtcdKv kv;
     private final EtcdResources<CalicoNodeStatus> statuses;
     private final Runnable changed;
     private final ScheduledExecutorService scheduler;
+    private final CalicoStore<CalicoNodeStatus> writes = new Writes();
     private volatile EtcdWatch watch;
 
     EtcdNodeStatuses(Client client, Runnable changed, ScheduledExecutorService scheduler) {
@@ -78,6 +90,50 @@ final class EtcdNodeStatuses implements NodeStatusStore {
 
     @Override
     public CalicoStore<CalicoNodeStatus> writes() {
-        return statuses;
+        return writes;
+    }
+
+    /** The statuses' writes, creates carrying their own revision. */
+    private final class Writes implements CalicoStore<CalicoNodeStatus> {
+        @Override
+        public KubernetesApiResponse<CalicoNodeStatus> get(String name) {
+            return statuses.get(name);
+        }
+
+        /**
+         * A create taken back (another write came between) is tried again after {@link #RACE_PAUSE}, so
+         * the reporter sees the delete apart from the next create: it ignores a new value of the same
+         * spec, and the taken-back value named the wrong revision. After {@link #RACE_ATTEMPTS}, the next
+         * check creates it.
+         */
+        @Override
+        public KubernetesApiResponse<CalicoNodeStatus> create(CalicoNodeStatus status) {
+            EtcdKv.Created<CalicoNodeStatus> created = statuses.createWithOwnRevision(status);
+            for (int attempt = 1; created.raced() && attempt < RACE_ATTEMPTS; attempt++) {
+                try {
+                    Thread.sleep(RACE_PAUSE.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                created = statuses.createWithOwnRevision(status);
+            }
+            if (created.raced()) {
+                log.info("CalicoNodeStatus {} not created: other writes to etcd came between reading the revision and "
+                        + "creating it with that revision (calico-node's status reporter needs it) {} times; created "
+                        + "again at the next check", status.getMetadata().getName(), RACE_ATTEMPTS);
+            }
+            return created.response();
+        }
+
+        @Override
+        public KubernetesApiResponse<CalicoNodeStatus> mergePatch(String name, String patch) {
+            return statuses.mergePatch(name, patch);
+        }
+
+        @Override
+        public KubernetesApiResponse<CalicoNodeStatus> delete(String name) {
+            return statuses.delete(name);
+        }
     }
 }

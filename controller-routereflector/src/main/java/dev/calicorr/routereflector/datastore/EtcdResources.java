@@ -87,6 +87,12 @@ final class EtcdResources<T extends KubernetesObject> implements CalicoStore<T>,
         return kv.create(EtcdKeys.key(plural, object.getMetadata().getName()), EtcdValues.encode(object), this::decode);
     }
 
+    /** {@link #create}, the value carrying its own mod revision ({@link EtcdKv#createWithOwnRevision}). */
+    EtcdKv.Created<T> createWithOwnRevision(T object) {
+        return kv.createWithOwnRevision(EtcdKeys.key(plural, object.getMetadata().getName()), EtcdValues.encode(object),
+                this::decode);
+    }
+
     @Override
     public KubernetesApiResponse<T> mergePatch(String name, String patch) {
         JsonElement parsed = com.google.gson.JsonParser.parseString(patch);
