@@ -3,17 +3,15 @@ package dev.calicorr.routereflector.apply;
 import static dev.calicorr.routereflector.apply.LiveChecks.RR;
 import static dev.calicorr.routereflector.apply.LiveChecks.ZONES;
 import static dev.calicorr.routereflector.apply.LiveChecks.await;
-import static dev.calicorr.routereflector.apply.LiveChecks.createConfiguration;
-import static dev.calicorr.routereflector.apply.LiveChecks.editSection;
-import static dev.calicorr.routereflector.apply.LiveChecks.meshOn;
 import static dev.calicorr.routereflector.apply.LiveChecks.newHost;
-import static dev.calicorr.routereflector.apply.LiveChecks.observed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.calicorr.core.runtime.Host;
 import dev.calicorr.routereflector.RouteReflectorPlugin;
 import dev.calicorr.routereflector.cli.Sessions;
 import dev.calicorr.routereflector.config.RouteReflectorConfig;
+import dev.calicorr.routereflector.datastore.CalicoEtcd;
+import dev.calicorr.routereflector.datastore.EtcdBgpDatastore;
 import dev.calicorr.routereflector.plan.Plan;
 import dev.calicorr.routereflector.plan.Planner;
 import dev.calicorr.routereflector.model.ClusterSnapshot;
@@ -24,6 +22,7 @@ import dev.calicorr.testsupport.SimulatedNodes;
 import dev.calicorr.testsupport.bgp.BgpNetwork;
 import dev.calicorr.testsupport.bgp.BgpNode;
 import dev.calicorr.testsupport.bgp.BirdState;
+import dev.calicorr.testsupport.bgp.CalicoParts;
 import dev.calicorr.testsupport.bgp.RealBgp;
 import dev.calicorr.testsupport.bgp.RouteSampler;
 import java.io.IOException;
@@ -45,6 +44,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -75,16 +75,25 @@ class RealBgpIT {
     private static final Duration TAIL = Duration.ofSeconds(15);
     private static final Path GAPS = Path.of("target", "route-gaps.tsv");
     private static final int NODES = 24;
+    private static final int ETCD_NODES = 12;
     private static final Duration LEASE = Duration.ofSeconds(4);
 
     private final List<Host> hosts = new ArrayList<>();
+    /** where Calico's resources are: the test apiserver's CRDs, or Calico's etcd */
+    private Calico calico;
     /** the controllers' log, for what they waited for when a transition does not settle */
     private final CapturedLog log = new CapturedLog();
+
+    @BeforeEach
+    void kubernetesDatastore(ControlPlane cp) {
+        calico = new KddCalico(cp);
+    }
 
     @AfterEach
     void stop() {
         Collections.reverse(hosts);
         hosts.forEach(Host::close);
+        calico.close();
         log.close();
     }
 
@@ -104,8 +113,9 @@ class RealBgpIT {
     }
 
     private Host startController(ControlPlane cp, Map<String, Object> section) throws Exception {
-        createConfiguration(cp, section);
-        return start(newHost(cp, new RouteReflectorPlugin(), "it", LEASE));
+        calico.createConfiguration(section);
+        return start(newHost(cp, cp.controllerClient(), cp.newControllerClient(), new RouteReflectorPlugin(), "it", LEASE,
+                calico.environment(), Map.of(), false));
     }
 
     private Host start(Host host) throws Exception {
@@ -123,10 +133,18 @@ class RealBgpIT {
     private ClusterSnapshot converge(ControlPlane cp, BgpNetwork network, Map<String, Object> section)
             throws Exception {
         ClusterSnapshot snapshot = awaitSettled(cp, section, "first convergence");
-        await("the controller turns the node-to-node mesh off", () -> !meshOn(cp));
+        await("the controller turns the node-to-node mesh off", () -> !meshOn());
         network.awaitFullRoutes(BGP);
         network.awaitStable(QUIET, BGP);
         return snapshot;
+    }
+
+    private boolean meshOn() {
+        try {
+            return calico.meshOn();
+        } catch (Exception e) {
+            throw new IllegalStateException("reading BGPConfiguration default", e);
+        }
     }
 
     /**
@@ -139,7 +157,7 @@ class RealBgpIT {
         Instant deadline = Instant.now().plus(SETTLE);
         Plan plan = null;
         while (Instant.now().isBefore(deadline)) {
-            ClusterSnapshot snapshot = observed(cp);
+            ClusterSnapshot snapshot = calico.observed(cp);
             plan = Planner.plan(snapshot, config, Instant.now());
             if (plan.steps().isEmpty() && plan.recheckAfter().isEmpty()) {
                 return snapshot;
@@ -182,7 +200,7 @@ class RealBgpIT {
      */
     private Transition transition(String topology, String what, ControlPlane cp, BgpNetwork network,
             Map<String, Object> section, ThrowingRunnable change) throws Exception {
-        Map<String, String> before = clusterIds(observed(cp));
+        Map<String, String> before = clusterIds(calico.observed(cp));
         RouteSampler.Report report;
         ClusterSnapshot after;
         try (RouteSampler sampler = network.sampleRoutes(SAMPLE)) {
@@ -276,7 +294,7 @@ class RealBgpIT {
         transition(topology, "RR cordoned and replaced", cp, network, section,
                 () -> simulated.cordon(cordoned, true)).check(softly);
 
-        String deleted = anyReflector(observed(cp));
+        String deleted = anyReflector(calico.observed(cp));
         // Measured, not asserted: when a node's BIRD dies, a client's table was seen empty for one sample
         // (<= 0.2 s) in some runs, as for the crash below; no write of ours causes it.
         transition(topology, "RR node deleted", cp, network, section, () -> network.removeNode(deleted));
@@ -286,7 +304,7 @@ class RealBgpIT {
         // Graceful restart keeps the dead RR's routes at its peers; a client was seen, in some runs, with
         // an empty table for one sample (<= 0.2 s) at that moment, which no write of ours can cause:
         // measured (docs/testing.md), not asserted.
-        String failed = anyReflector(observed(cp));
+        String failed = anyReflector(calico.observed(cp));
         Instant crashed = Instant.now();
         transition(topology, "RR's BIRD stopped", cp, network, section, () -> network.node(failed).killBird());
         softly.assertThat(cp.controllerWrites()).as("the controller's node and BGPPeer writes for a crashed BIRD")
@@ -300,10 +318,10 @@ class RealBgpIT {
         // New RRs get their cluster IDs (a make step, which restarts their sessions) and clients then
         // move to them: the break gate counts only CalicoNodeStatus reports newer than that write.
         transition(topology, "ratio edit (R up)", cp, network, grown,
-                () -> editSection(cp, "{\"ratio\":" + more + "}")).check(softly);
+                () -> calico.editSection("{\"ratio\":" + more + "}")).check(softly);
         network.awaitFullRoutes(BGP);
         transition(topology, "ratio edit (R down)", cp, network, section,
-                () -> editSection(cp, "{\"ratio\":" + ratio + "}")).check(softly);
+                () -> calico.editSection("{\"ratio\":" + ratio + "}")).check(softly);
         softly.assertAll();
     }
 
@@ -331,12 +349,12 @@ class RealBgpIT {
         Map<String, Object> unmanaged = new LinkedHashMap<>(section);
         unmanaged.put("manageNodeToNodeMesh", false);
         transition("multi", "mesh hand-off undone (mesh back on)", cp, network, unmanaged, () -> {
-            editSection(cp, "{\"manageNodeToNodeMesh\":false}");
-            await("the mesh is back on", () -> meshOn(cp));
+            calico.editSection("{\"manageNodeToNodeMesh\":false}");
+            await("the mesh is back on", () -> meshOn());
         }).check(softly);
         transition("multi", "mesh handed off again (mesh off)", cp, network, section, () -> {
-            editSection(cp, "{\"manageNodeToNodeMesh\":true}");
-            await("the mesh goes off", () -> !meshOn(cp));
+            calico.editSection("{\"manageNodeToNodeMesh\":true}");
+            await("the mesh goes off", () -> !meshOn());
         }).check(softly);
         softly.assertAll();
     }
@@ -359,9 +377,9 @@ class RealBgpIT {
             Map<String, Object> next = new LinkedHashMap<>(section);
             next.put("topologyType", to);
             transition(to, "topology switch " + from + " -> " + to, cp, network, next,
-                    () -> editSection(cp, "{\"topologyType\":\"" + to + "\"}"));
+                    () -> calico.editSection("{\"topologyType\":\"" + to + "\"}"));
             network.awaitFullRoutes(BGP);
-            assertSessionsAsPlanned(network, observed(cp));
+            assertSessionsAsPlanned(network, calico.observed(cp));
             from = to;
         }
     }
@@ -378,7 +396,7 @@ class RealBgpIT {
         // killed mid-plan: a controller dies after two writes of an RR's replacement (it is cordoned);
         // a fresh one finishes it
         close(first);
-        String killedDuring = anyReflector(observed(cp));
+        String killedDuring = anyReflector(calico.observed(cp));
         transition("multi", "controller killed mid-plan (RR cordoned), restarted", cp, network, three, () -> {
             CrashAfter crash = new CrashAfter(2, () -> { });
             Host mortal = start(newHost(cp, new CapturingPlugin(new AtomicReference<>(), crash), "mortal", LEASE));
@@ -392,7 +410,7 @@ class RealBgpIT {
         // gives up its Lease; the standby takes over and finishes the plan
         hosts.forEach(Host::close);
         hosts.clear();
-        String cordoned = anyReflector(observed(cp));
+        String cordoned = anyReflector(calico.observed(cp));
         transition("multi", "leader lost mid-plan (RR cordoned), standby takes over", cp, network, three, () -> {
             CrashAfter crash = new CrashAfter(2, () -> { });
             Host leader = start(newHost(cp, new CapturingPlugin(new AtomicReference<>(), crash), "leader", LEASE));
@@ -404,6 +422,36 @@ class RealBgpIT {
             await("the standby leads", standby::isLeader);
         }).check(softly);
         softly.assertAll();
+    }
+
+    /**
+     * etcdv3: confd and the status reporter read and write Calico's etcd, where the controller keeps
+     * the labels, cluster IDs, BGPPeers, BGPConfiguration and CalicoNodeStatuses; Kubernetes Nodes stay
+     * in the apiserver. The topology's first convergence with the mesh off, the sessions as planned
+     * from what calicoctl reads back, and an RR's replacement without a gap between steady nodes.
+     */
+    @Test
+    void inEtcdConfdAndBirdCarryEveryRouteAndAnRrIsReplacedWithoutAGap(ControlPlane cp) throws Exception {
+        CalicoEtcd etcd = CalicoEtcd.start(cp);
+        calico = new EtcdCalico(etcd);
+        Path dir = Path.of("target", "bgp", java.time.LocalDateTime.now().format(
+                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-etcd");
+        try (BgpNetwork network = BgpNetwork.start(cp, CalicoParts.build(cp.repo()), dir, new EtcdBgpDatastore(etcd))) {
+            network.addNodes(nodes(ETCD_NODES));
+            Map<String, Object> section = section("multi", 0.25);
+            startController(cp, section);
+            ClusterSnapshot converged = converge(cp, network, section);
+            assertThat(new SimulatedNodes(cp.adminClient()).list()).as("nothing of ours on the Kubernetes Nodes")
+                    .allSatisfy(node -> assertThat(node.getMetadata().getLabels()).doesNotContainKey(RR));
+            assertSessionsAsPlanned(network, converged);
+            SoftAssertions softly = new SoftAssertions();
+            String cordoned = anyReflector(converged);
+            transition("multi", "etcdv3: RR cordoned and replaced", cp, network, section,
+                    () -> network.simulatedNodes().cordon(cordoned, true)).check(softly);
+            network.awaitFullRoutes(BGP);
+            assertSessionsAsPlanned(network, calico.observed(cp));
+            softly.assertAll();
+        }
     }
 
     @FunctionalInterface
