@@ -53,9 +53,11 @@ public final class Planner {
 
     /** Null when the node may be an RR, else why not (for log lines). */
     public static String ineligibility(NodeFacts node, RouteReflectorConfig config) {
-        if (!node.ready()) {
-            return "NotReady";
-        }
+        return node.ready() ? ineligibilityWhenReady(node, config) : "NotReady";
+    }
+
+    /** Why the node would not be eligible if it were Ready, or null. */
+    private static String ineligibilityWhenReady(NodeFacts node, RouteReflectorConfig config) {
         if (node.unschedulable()) {
             return "cordoned";
         }
@@ -84,6 +86,8 @@ public final class Planner {
         private final Optional<Map<String, SessionFacts>> sessions;
         private final List<String> warnings = new ArrayList<>();
         private int eligible;
+        /** NotReady nodes that would be eligible if Ready, for a topology that counts them */
+        private int notReadyOtherwiseEligible;
         private final Map<String, Integer> eligiblePerZone = new HashMap<>();
         /** the nodes carrying our RR label (or index and cluster ID), in the snapshot's order */
         private final List<View> reflectors = new ArrayList<>();
@@ -116,6 +120,9 @@ public final class Planner {
                 }
                 if (view.reflector) {
                     reflectors.add(view);
+                }
+                if (!view.alive() && topology.countsNotReady() && ineligibilityWhenReady(node, config) == null) {
+                    notReadyOtherwiseEligible++;
                 }
                 if (view.eligible()) {
                     eligible++;
@@ -177,8 +184,8 @@ public final class Planner {
 
         /** The RR count: the calculation's, clamped and made whole by the topology, with its hysteresis. */
         private int count() {
-            int computed = topology.count(ZoneSplit.total(eligible, config.calculation(), config.min(), config.max()),
-                    eligible, warnings);
+            int computed = topology.count(ZoneSplit.total(eligible + notReadyOtherwiseEligible, config.calculation(),
+                    config.min(), config.max()), eligible, warnings);
             int step = topology.hysteresis();
             // the RRs held now, of every tier: only hierarchy has two, and it has no hysteresis
             int serving = (int) reflectors.stream().filter(View::eligible).count();

@@ -33,6 +33,16 @@ final class QuorumTopology implements Topology {
         this.max = config.max();
     }
 
+    /**
+     * A lost zone (its nodes NotReady) keeps the number of quorums: each quorum replaces its lost
+     * member and keeps its clients, where fewer quorums would move the clients of the ones that go
+     * (a kept quorum cannot take a whole group within the balance bound).
+     */
+    @Override
+    public boolean countsNotReady() {
+        return true;
+    }
+
     /** The plain count rounded to whole quorums of three, within max and the eligible nodes. */
     @Override
     public int count(int computed, int eligible, List<String> warnings) {
@@ -40,8 +50,9 @@ final class QuorumTopology implements Topology {
             warnings.add("quorum: only " + eligible + " eligible node(s), one incomplete quorum");
             return computed;
         }
-        int up = Math.max(SIZE, (computed + SIZE - 1) / SIZE * SIZE);
-        return up <= max && up <= eligible ? up : computed / SIZE * SIZE;
+        int wanted = Math.min(computed, eligible); // NotReady nodes counted: more may be asked for than can serve
+        int up = Math.max(SIZE, (wanted + SIZE - 1) / SIZE * SIZE);
+        return up <= max && up <= eligible ? up : wanted / SIZE * SIZE;
     }
 
     /** One quorum. */

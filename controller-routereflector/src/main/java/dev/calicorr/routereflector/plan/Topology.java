@@ -32,6 +32,16 @@ interface Topology {
         return null;
     }
 
+    /**
+     * Counting: whether NotReady nodes that would otherwise be eligible count for the calculation
+     * (they are never targets). A kubelet that stops reporting is not a node gone: a topology whose
+     * clients cannot be re-pointed when its count goes down keeps the count until such nodes come
+     * back or are deleted.
+     */
+    default boolean countsNotReady() {
+        return false;
+    }
+
     /** Counting: the count the calculation asks for (clamped to min, max and the eligible nodes), made whole. */
     default int count(int computed, int eligible, List<String> warnings) {
         return computed;
