@@ -18,10 +18,13 @@ import java.util.TreeSet;
  * The {@code multi} topology: an own cluster ID per RR (the template's number of its index), RRs
  * meshed, and client groups structured so the number of BGPPeers is O(R): every target RR r is
  * the primary of one group; the group's RRs are r, then the first RR after r on a
- * zone-interleaved ring that lies in another zone, then the next ones on the ring. A client joins
- * a group whose primary is in its own zone (any group when its zone has no RR), the groups of a
- * zone filled evenly; a client keeps its group while it stays valid and within the even share, so
- * a new node costs one label write and a changed RR set costs a few peer writes.
+ * zone-interleaved ring that lies in another zone, then the next ones on the ring. A group whose
+ * BGPPeer exists keeps the RRs it selects that are still targets and fills only its gaps that way,
+ * each RR in at most k groups where it can be, so R going down rewrites the groups that lost an RR
+ * and no other. A client joins a group whose primary is in its own zone (any group when its zone
+ * has no RR), the groups of a zone filled evenly; a client keeps its group while it stays valid and
+ * within the even share, so a new node costs one label write and a changed RR set costs a few peer
+ * writes.
  *
  * <p>A group's id is a slot its primary holds, not the primary's index: an RR keeps the slot its
  * clients carry, and a replacement adopts the slot its predecessor's clients carry, taking its
@@ -93,7 +96,7 @@ final class MultiTopology implements Topology {
      * @param serving the RR indexes each group's BGPPeer selects now (its last form), by group id:
      *                a group whose RR left with no successor in its zone keeps its clients and those
      *                of its RRs that stay, and takes others in place of the gone (one peer write, no
-     *                client moves)
+     *                client moves); a group of a target keeps those of its RRs that stay (see the class)
      */
     private static Map<String, List<Integer>> assign(List<View> views, List<View> targets, int perNode,
             Map<String, List<Integer>> serving) {
@@ -139,26 +142,33 @@ final class MultiTopology implements Topology {
         Map<View, Integer> slots = slots(labelled, targets);
         List<View> ring = ring(targets, slots);
         int k = Math.min(perNode, ring.size());
+        Map<Integer, View> byIndex = new HashMap<>();
+        Map<Integer, Integer> uses = new HashMap<>();
+        ring.forEach(t -> {
+            byIndex.put(t.targetIndex, t);
+            uses.put(t.targetIndex, 1); // its own group: the bound below leaves it room there
+        });
+        boolean zonesToSpan = k >= 2 && ring.stream().map(t -> t.zone).distinct().count() > 1;
+        // first what each group's peer selects now and keeps, all groups, so that filling a gap never
+        // takes an RR another group keeps; then the gaps, by the ring rule
+        List<List<Integer>> selected = ring.stream()
+                .map(t -> serving.getOrDefault(String.valueOf(slots.get(t)), List.of())).toList();
+        List<List<Integer>> members = new ArrayList<>();
+        for (int i = 0; i < ring.size(); i++) {
+            members.add(kept(ring.get(i), selected.get(i), byIndex, uses, k, zonesToSpan));
+        }
         for (int i = 0; i < ring.size(); i++) {
             View primary = ring.get(i);
-            List<Integer> members = new ArrayList<>();
-            members.add(primary.targetIndex);
-            // second: the next RR on the ring in another zone, if there is one
-            for (int step = 1; step < ring.size() && members.size() < Math.min(2, k); step++) {
-                View next = ring.get((i + step) % ring.size());
-                if (!next.zone.equals(primary.zone)) {
-                    members.add(next.targetIndex);
-                }
+            List<Integer> group = members.get(i);
+            while (group.size() < k) {
+                boolean spans = group.stream().anyMatch(index -> !byIndex.get(index).zone.equals(primary.zone));
+                View next = next(ring, i, group, selected.get(i), zonesToSpan && !spans ? primary.zone : null, uses, k);
+                group.add(next.targetIndex);
+                uses.merge(next.targetIndex, 1, Integer::sum);
             }
-            for (int step = 1; step < ring.size() && members.size() < k; step++) {
-                int index = ring.get((i + step) % ring.size()).targetIndex;
-                if (!members.contains(index)) {
-                    members.add(index);
-                }
-            }
-            groups.put(String.valueOf(slots.get(primary)), List.copyOf(members));
+            groups.put(String.valueOf(slots.get(primary)), List.copyOf(group));
         }
-        Set<String> headless = headless(carriers, slots, ring, k, serving, groups);
+        Set<String> headless = headless(carriers, slots, ring, byIndex, uses, k, serving, groups);
 
         Map<String, List<String>> groupsByZone = new HashMap<>();
         targets.stream().sorted(Comparator.comparing(slots::get))
@@ -179,17 +189,15 @@ final class MultiTopology implements Topology {
     /**
      * The groups whose clients carry an id no target holds (their RR left, and no RR of their zone
      * took the id over): each keeps the RRs of its peer that are still targets, and gets the least
-     * used others (another zone first) in place of the gone, up to {@code k}. Added to {@code groups};
+     * used others (another zone first) in place of the gone, up to {@code k} ({@code uses}: each
+     * target's number of groups so far, counted on). Added to {@code groups};
      * their clients stay ({@link ClientGroups#fill}), new clients go to the groups of RRs. At most one per RR,
      * the largest first, so the BGPPeers stay within 2R + 1; the clients of the others move.
      */
     private static Set<String> headless(Map<String, int[]> clients, Map<View, Integer> slots, List<View> ring,
-            int k, Map<String, List<Integer>> serving, Map<String, List<Integer>> groups) {
+            Map<Integer, View> byIndex, Map<Integer, Integer> uses, int k, Map<String, List<Integer>> serving,
+            Map<String, List<Integer>> groups) {
         Set<Integer> held = new HashSet<>(slots.values());
-        Map<Integer, View> byIndex = new HashMap<>();
-        ring.forEach(t -> byIndex.put(t.targetIndex, t));
-        Map<Integer, Integer> uses = new HashMap<>();
-        groups.values().forEach(members -> members.forEach(i -> uses.merge(i, 1, Integer::sum)));
         List<String> orphans = new ArrayList<>();
         clients.forEach((group, count) -> {
             Integer id = slotId(group);
@@ -228,6 +236,56 @@ final class MultiTopology implements Topology {
             headless.add(group);
         }
         return headless;
+    }
+
+    /**
+     * A group's primary, then the RRs its peer selects now ({@code selected}) that are still targets
+     * in fewer than k groups, up to k: R going down rewrites the groups that lost an RR, not every
+     * group a rebuilt ring would shift. A same-zone one leaves room for another zone while the group
+     * has none. Counted in {@code uses}.
+     */
+    private static List<Integer> kept(View primary, List<Integer> selected, Map<Integer, View> byIndex,
+            Map<Integer, Integer> uses, int k, boolean zonesToSpan) {
+        List<Integer> members = new ArrayList<>();
+        members.add(primary.targetIndex);
+        boolean spans = false;
+        for (int index : selected) {
+            View kept = byIndex.get(index);
+            boolean otherZone = kept != null && !kept.zone.equals(primary.zone);
+            if (kept != null && !members.contains(index) && uses.get(index) < k
+                    && members.size() < (otherZone || spans || !zonesToSpan ? k : k - 1)) {
+                members.add(index);
+                uses.merge(index, 1, Integer::sum);
+                spans |= otherZone;
+            }
+        }
+        return members;
+    }
+
+    /**
+     * A group's next RR: the first on the ring after its primary ({@code from}) that is not a member,
+     * not in {@code notZone} and in fewer than k groups, so load stays even. When every one is in k
+     * (the zone the group needs has too few RRs for the other zones' groups), one its peer selects
+     * now ({@code selected}), else the first: the one the bound just took from it comes back, so
+     * plans converge instead of moving the same excess from group to group.
+     */
+    private static View next(List<View> ring, int from, List<Integer> members, List<Integer> selected,
+            String notZone, Map<Integer, Integer> uses, int k) {
+        View fallback = null;
+        for (int step = 1; step < ring.size(); step++) {
+            View candidate = ring.get((from + step) % ring.size());
+            if (members.contains(candidate.targetIndex) || candidate.zone.equals(notZone)) {
+                continue;
+            }
+            if (uses.get(candidate.targetIndex) < k) {
+                return candidate;
+            }
+            if (fallback == null
+                    || selected.contains(candidate.targetIndex) && !selected.contains(fallback.targetIndex)) {
+                fallback = candidate;
+            }
+        }
+        return fallback;
     }
 
     /** A zone the group has no RR in yet, then fewer groups, then the ring's order (the first found). */
