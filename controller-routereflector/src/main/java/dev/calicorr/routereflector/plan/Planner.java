@@ -189,9 +189,13 @@ public final class Planner {
             int step = topology.hysteresis();
             // the RRs held now, of every tier: only hierarchy has two, and it has no hysteresis
             int serving = (int) reflectors.stream().filter(View::eligible).count();
-            int total = step > 0 && serving == computed + step && serving <= config.max() ? serving : computed;
+            // one step above the count is kept, also while RRs that just became ineligible are replaced
+            // (a quorum that lost a member is still held)
+            int held = computed + step;
+            int total = step > 0 && serving > computed && serving <= held && held <= config.max() && held <= eligible
+                    ? held : computed;
             if (total != computed) {
-                warnings.add("keeping " + serving + " route reflector(s), " + step + " above the " + computed
+                warnings.add("keeping " + held + " route reflector(s), " + step + " above the " + computed
                         + " the " + config.calculation().configName() + " calculation asks for, so a cluster on the "
                         + "boundary does not flap");
             }
