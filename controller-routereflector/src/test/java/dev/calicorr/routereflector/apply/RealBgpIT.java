@@ -447,9 +447,8 @@ class RealBgpIT {
     void inEtcdConfdAndBirdCarryEveryRouteAndAnRrIsReplacedWithoutAGap(ControlPlane cp) throws Exception {
         CalicoEtcd etcd = CalicoEtcd.start(cp);
         calico = new EtcdCalico(etcd);
-        Path dir = Path.of("target", "bgp", java.time.LocalDateTime.now().format(
-                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-etcd");
-        try (BgpNetwork network = BgpNetwork.start(cp, CalicoParts.build(cp.repo()), dir, new EtcdBgpDatastore(etcd))) {
+        try (BgpNetwork network = BgpNetwork.start(cp, CalicoParts.build(cp.repo()),
+                BgpNetwork.workDirFor("inEtcd"), new EtcdBgpDatastore(etcd))) {
             network.addNodes(nodes(ETCD_NODES));
             Map<String, Object> section = section("multi", 0.25);
             startController(cp, section);

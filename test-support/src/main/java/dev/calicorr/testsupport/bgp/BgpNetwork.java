@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -65,6 +67,12 @@ public final class BgpNetwork implements AutoCloseable {
         this.socketDir = socketDir;
         this.netns = new Netns(prefix);
         this.simulated = new SimulatedNodes(plane.adminClient());
+    }
+
+    /** Where a test's network keeps its files: {@code target/bgp/<yyyyMMdd-HHmmss>-<test>}. */
+    public static Path workDirFor(String test) {
+        return Path.of("target", "bgp", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                + "-" + test);
     }
 
     /** Real BGP on the test apiserver's Kubernetes datastore (KDD). */

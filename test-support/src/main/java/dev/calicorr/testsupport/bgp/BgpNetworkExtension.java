@@ -2,9 +2,6 @@ package dev.calicorr.testsupport.bgp;
 
 import dev.calicorr.testsupport.ControlPlane;
 import dev.calicorr.testsupport.ControlPlaneExtension;
-import java.nio.file.Paths;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -28,9 +25,8 @@ public final class BgpNetworkExtension implements ParameterResolver, TestWatcher
         ControlPlane plane = ControlPlaneExtension.controlPlane(context);
         CalicoParts parts = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("parts",
                 key -> CalicoParts.build(ControlPlane.repoRoot()), CalicoParts.class);
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         BgpNetwork network = BgpNetwork.start(plane, parts,
-                Paths.get("target", "bgp", stamp + "-" + context.getRequiredTestMethod().getName()));
+                BgpNetwork.workDirFor(context.getRequiredTestMethod().getName()));
         context.getStore(NAMESPACE).put("network", (ExtensionContext.Store.CloseableResource) network::close);
         context.getStore(NAMESPACE).put("dir", network.workDir());
         return network;
