@@ -85,12 +85,15 @@ class BgpNetworkIT {
         // bgp-03's block leaves the API: confd on bgp-03 stops exporting it, every other node loses the
         // route; it comes back when the affinity does. Both nodes stay live, so this is a real gap.
         try (RouteSampler sampler = network.sampleRoutes(Duration.ofMillis(200))) {
+            // the sampler counts a gap only for a route it saw first: let it take its first samples
+            sleep(1000);
             network.withdrawBlock("bgp-03");
             Instant deadline = Instant.now().plus(CONVERGE);
             while (!network.missingRoutes().containsKey("bgp-01")) {
                 assertThat(Instant.now()).as("bgp-01 loses the withdrawn block").isBefore(deadline);
                 sleep(200);
             }
+            sleep(1000); // a gap several sample periods long, not one that falls between two samples
             network.restoreBlock("bgp-03");
             network.awaitFullRoutes(CONVERGE);
             sleep(500);
